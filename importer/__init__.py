@@ -1,0 +1,8 @@
+"""wparchive: archive WordPress blogs into one normalized SQLite database, ready for Datasette."""
+from .errors import DamagedInputError, HostileInputError, InputError, NotWXRError, WparchiveError
+from .imports import FileReport, import_input
+from .inputs import Input, expand
+from .store import Writer, connect
+
+__all__ = ["DamagedInputError", "FileReport", "HostileInputError", "Input", "InputError", "NotWXRError",
+           "WparchiveError", "Writer", "connect", "expand", "import_input"]

@@ -1,0 +1,118 @@
+"""The `wparchive` command: options in, library calls, a readable report out."""
+import sys
+
+import click
+
+from . import info as archive_info
+from .errors import WparchiveError
+from .imports import import_input
+from .inputs import expand
+from .store import TABLES, connect
+
+
+def db_option(command):
+    return click.option("--db", "db_path", default="archive.db", show_default=True,
+                        type=click.Path(dir_okay=False), help="The SQLite archive to write.")(command)
+
+
+def quiet_option(command):
+    return click.option("--quiet", "-q", is_flag=True, help="Print only errors.")(command)
+
+
+@click.group()
+@click.version_option(package_name="wparchive")
+def cli():
+    """Archive WordPress blogs into one SQLite database, ready for Datasette."""
+
+
+class Progress:
+    """A byte progress bar on a terminal; silent when quiet or not a TTY."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.bar = None
+
+    def start(self, label: str, total: int):
+        if self.enabled and total > 5_000_000:
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            self.bar.__enter__()
+        return self.advance if self.bar else None
+
+    def advance(self, n: int):
+        self.bar.update(n)
+
+    def done(self):
+        if self.bar:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@cli.command("import")
+@click.argument("sources", nargs=-1, required=True)
+@db_option
+@click.option("--force", is_flag=True, help="Re-read files already imported unchanged.")
+@quiet_option
+def import_command(sources, db_path, force, quiet):
+    """Import WXR exports (.xml, .xml.gz, .zip of parts, or directories of them)."""
+    try:
+        inputs = expand(sources)
+    except WparchiveError as error:
+        raise click.ClickException(str(error))
+    conn = connect(db_path)
+    progress = Progress(not quiet)
+    totals, failed, problems = {}, False, 0
+    for item in inputs:
+        advance = progress.start(item.name, item.size)
+        try:
+            report = import_input(conn, item, force=force, progress=advance)
+        finally:
+            progress.done()
+        problems += report.problems
+        if report.error:
+            failed = True
+            click.echo(f"error: {report.error}", err=True)
+        if not quiet:
+            click.echo(_file_line(report))
+        for table, row in report.counts.items():
+            total = totals.setdefault(table, {"added": 0, "updated": 0, "unchanged": 0})
+            for key in total:
+                total[key] += row[key]
+    if not quiet:
+        click.echo(_summary(totals, problems, db_path))
+    conn.close()
+    sys.exit(1 if failed else 0)
+
+
+def _file_line(report) -> str:
+    if report.status == "unchanged":
+        return f"{report.name}: unchanged since import run {report.run_id}, skipped (--force re-reads it)"
+    if report.status == "failed":
+        return f"{report.name}: not imported, archive untouched"
+    extra = f", {report.problems} problem(s) repaired or noted" if report.problems else ""
+    return f"{report.name}: {report.status} in {report.seconds:.1f} s (run {report.run_id}){extra}"
+
+
+def _summary(totals, problems, db_path) -> str:
+    if not totals:
+        return f"{db_path}: nothing changed"
+    lines = [f"{'table':<14}{'added':>10}{'updated':>10}{'unchanged':>11}"]
+    for table in TABLES:
+        if table in totals:
+            row = totals[table]
+            lines.append(f"{table:<14}{row['added']:>10}{row['updated']:>10}{row['unchanged']:>11}")
+    lines.append(f"problems: {problems} (see the import_problems table)")
+    return "\n".join(lines)
+
+
+@cli.command()
+@db_option
+def info(db_path):
+    """Print what the archive holds: sites, row counts, the last imports."""
+    try:
+        click.echo(archive_info.describe(db_path))
+    except WparchiveError as error:
+        raise click.ClickException(str(error))
+
+
+def main():
+    cli(prog_name="wparchive")

@@ -1,0 +1,105 @@
+"""The normalized records every source yields and the store writes.
+
+A field left as None means "this source does not know"; the store never lets an unknown value
+overwrite a known one. An empty string means the source says the value is empty.
+"""
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Site:
+    url: str | None
+    title: str | None = None
+    description: str | None = None
+    language: str | None = None
+    base_site_url: str | None = None
+    wxr_version: str | None = None
+    generator: str | None = None
+    exported_at: str | None = None
+
+
+@dataclass(slots=True)
+class Author:
+    login: str | None
+    wp_id: int | None = None
+    display_name: str | None = None
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    url: str | None = None
+    nicename: str | None = None
+
+
+@dataclass(slots=True)
+class Term:
+    taxonomy: str
+    slug: str
+    name: str | None = None
+    wp_id: int | None = None
+    description: str | None = None
+    parent_slug: str | None = None
+    meta: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class TermRef:
+    """A post's link to a term, as an item names it (taxonomy and slug, maybe a display name)."""
+    taxonomy: str
+    slug: str
+    name: str | None = None
+
+
+@dataclass(slots=True)
+class Comment:
+    wp_id: int | None
+    parent_wp_id: int | None = None
+    user_wp_id: int | None = None
+    author_name: str | None = None
+    author_email: str | None = None
+    author_url: str | None = None
+    author_ip: str | None = None
+    date: str | None = None
+    date_gmt: str | None = None
+    content: str | None = None
+    type: str | None = None
+    status: str | None = None
+    karma: int | None = None
+    agent: str | None = None
+    meta: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Post:
+    wp_id: int | None
+    type: str | None = None
+    status: str | None = None
+    title: str | None = None
+    slug: str | None = None
+    url: str | None = None
+    guid: str | None = None
+    date: str | None = None
+    date_gmt: str | None = None
+    modified: str | None = None
+    modified_gmt: str | None = None
+    author_login: str | None = None
+    parent_wp_id: int | None = None
+    menu_order: int | None = None
+    content: str | None = None
+    excerpt: str | None = None
+    comment_status: str | None = None
+    ping_status: str | None = None
+    password: str | None = None
+    sticky: int | None = None
+    attachment_url: str | None = None
+    terms: list[TermRef] = field(default_factory=list)
+    meta: list[tuple[str, str]] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    line: int | None = None
+
+
+@dataclass(slots=True)
+class Problem:
+    """Something wrong in the input and what was done about it; kept in import_problems."""
+    problem: str
+    action: str
+    line: int | None = None

@@ -1,0 +1,1 @@
+"""Sources: one module per input kind, each yielding the records of `importer.model`."""

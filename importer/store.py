@@ -1,0 +1,464 @@
+"""The one place that writes the archive: upserts, id resolution, full-text search, run reports.
+
+Records from any source go through `Writer`. Rows are matched by WordPress's ids within a site,
+fields are merged (an unknown value never overwrites a known one), batches go to SQLite with
+`executemany`, and references that may point forward in the input (parents, users) are
+resolved in SQL once the batch or file is done.
+"""
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .model import Author, Comment, Post, Problem, Site, Term
+from .text import html_to_text, site_key
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+BATCH = 500
+MAX_PROBLEMS = 10_000
+FTS_TRIGGERS = ("posts_fts_insert", "posts_fts_delete", "posts_fts_update",
+                "comments_fts_insert", "comments_fts_delete", "comments_fts_update")
+
+POST_COLUMNS = ("type", "status", "title", "slug", "url", "guid", "date", "date_gmt", "modified",
+                "modified_gmt", "author_id", "author_login", "parent_wp_id", "menu_order", "content",
+                "content_text", "excerpt", "comment_status", "ping_status", "password", "sticky",
+                "attachment_url")
+COMMENT_COLUMNS = ("post_id", "parent_wp_id", "user_wp_id", "author_name", "author_email", "author_url",
+                   "author_ip", "date", "date_gmt", "content", "content_text", "type", "status", "karma",
+                   "agent")
+AUTHOR_COLUMNS = ("wp_id", "login", "display_name", "email", "first_name", "last_name", "url", "nicename")
+TERM_COLUMNS = ("wp_id", "name", "description", "parent_slug")
+TABLES = ("sites", "authors", "terms", "posts", "comments", "post_terms", "postmeta", "commentmeta",
+          "termmeta")
+
+
+def now_utc() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def schema_sql() -> str:
+    return (SCHEMA_DIR / "schema.sql").read_text() + (SCHEMA_DIR / "fts.sql").read_text()
+
+
+def statements(script: str):
+    """The statements of an SQL script, to run one by one inside an open transaction."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        if not pending and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+
+
+def connect(path) -> sqlite3.Connection:
+    """Open (creating if needed) an archive with its schema, in WAL mode so readers never block."""
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA cache_size = -16000")
+    conn.executescript(schema_sql())
+    return conn
+
+
+def _upsert(table: str, key: tuple[str, ...], columns: tuple[str, ...], merge: tuple[str, ...]) -> str:
+    """INSERT .. ON CONFLICT DO UPDATE that changes a row only when a known value differs."""
+    names = ("site_id",) + key + columns + ("source", "first_seen", "last_seen")
+    names = tuple(dict.fromkeys(names))
+    sets = [f"{c} = coalesce(excluded.{c}, {table}.{c})" for c in merge]
+    changed = " OR ".join(f"(excluded.{c} IS NOT NULL AND excluded.{c} IS NOT {table}.{c})" for c in merge)
+    if "parent_wp_id" in merge:
+        sets.insert(0, f"parent_id = CASE WHEN excluded.parent_wp_id IS NOT {table}.parent_wp_id "
+                       f"AND excluded.parent_wp_id IS NOT NULL THEN NULL ELSE {table}.parent_id END")
+    sets += ["source = excluded.source", "last_seen = excluded.last_seen", "deleted_at = NULL"]
+    return (f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+            f"ON CONFLICT ({', '.join(('site_id',) + key)}) DO UPDATE SET {', '.join(sets)} WHERE {changed}")
+
+
+POST_UPSERT = _upsert("posts", ("wp_id",), POST_COLUMNS, POST_COLUMNS)
+COMMENT_UPSERT = _upsert("comments", ("wp_id",), COMMENT_COLUMNS, COMMENT_COLUMNS)
+META_UPSERT = ("INSERT INTO {table} ({owner}, key, seq, value) VALUES (?, ?, ?, ?) "
+               "ON CONFLICT ({owner}, key, seq) DO UPDATE SET value = excluded.value "
+               "WHERE value IS NOT excluded.value")
+
+
+class Counts(dict):
+    """Rows per table: added / updated / unchanged."""
+
+    def add(self, table, added=0, updated=0, unchanged=0):
+        row = self.setdefault(table, {"added": 0, "updated": 0, "unchanged": 0})
+        row["added"] += added
+        row["updated"] += updated
+        row["unchanged"] += unchanged
+
+
+class Writer:
+    """Writes one input's records inside one transaction; `finish` resolves and commits."""
+
+    def __init__(self, conn: sqlite3.Connection, source_file: str, sha256: str | None,
+                 source: str = "wxr", seen: str | None = None):
+        self.conn, self.source, self.source_file = conn, source, source_file
+        self.default_seen = seen or now_utc()
+        self.seen = self.default_seen
+        self.counts = Counts()
+        self.problems = 0
+        self.site_id = None
+        self.authors: dict[str, int] = {}
+        self.terms: dict[tuple[str, str], int] = {}
+        self.posts: list[Post] = []
+        self.post_wp_ids: set[int] = set()
+        conn.execute("BEGIN IMMEDIATE")
+        self.bulk_fts = conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is None
+        if self.bulk_fts:
+            for trigger in FTS_TRIGGERS:
+                conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        self.run_id = conn.execute(
+            "INSERT INTO import_runs (source_file, sha256, started, status) VALUES (?, ?, ?, 'running')",
+            (source_file, sha256, now_utc())).lastrowid
+
+    # -- records ---------------------------------------------------------------------------------------
+
+    def write(self, record):
+        if isinstance(record, Post):
+            self._post(record)
+        elif isinstance(record, Problem):
+            self.problem(record)
+        elif isinstance(record, Term):
+            self._term(record)
+        elif isinstance(record, Author):
+            self._author(record)
+        elif isinstance(record, Site):
+            self._site(record)
+        else:
+            raise TypeError(f"not a record: {record!r}")
+
+    def problem(self, problem: Problem):
+        self.problems += 1
+        if self.problems <= MAX_PROBLEMS:
+            self.conn.execute(
+                "INSERT INTO import_problems (run_id, file, line, problem, action) VALUES (?, ?, ?, ?, ?)",
+                (self.run_id, self.source_file, problem.line, problem.problem, problem.action))
+
+    def _site(self, site: Site):
+        """The first Site record picks (or creates) the site; later ones only fill its fields."""
+        self.seen = site.exported_at or self.default_seen
+        first = self.site_id is None
+        existed = True
+        if first:
+            key = site_key(site.url) or f"untitled:{site.title or Path(self.source_file).stem}"
+            if site.url is None:
+                self.problem(Problem("no usable site URL (base_blog_url, link)", f"site identified as {key}"))
+            row = self.conn.execute("SELECT id FROM sites WHERE url_key = ?", (key,)).fetchone()
+            existed = row is not None
+            if existed:
+                self.site_id = row[0]
+                self.authors = dict(self.conn.execute(
+                    "SELECT login, id FROM authors WHERE site_id = ? AND login IS NOT NULL", (self.site_id,)))
+            else:
+                self.site_id = self._insert_row("sites", {"url_key": key})
+            self.conn.execute("UPDATE import_runs SET site_id = ? WHERE id = ?", (self.site_id, self.run_id))
+        values = {"url": site.url, "title": site.title, "description": site.description,
+                  "language": site.language, "base_site_url": site.base_site_url,
+                  "wxr_version": site.wxr_version, "generator": site.generator}
+        changed = self._merge_row("sites", self.site_id, values)
+        if first:
+            self.counts.add("sites", added=int(not existed), updated=int(existed and changed),
+                            unchanged=int(existed and not changed))
+
+    def _require_site(self):
+        if self.site_id is None:
+            raise RuntimeError("a source must yield its Site before other records")
+
+    def _merge_row(self, table, row_id, values: dict) -> bool:
+        """Update a known row with the known values that differ; True if anything changed."""
+        changed = " OR ".join(f"(:{c} IS NOT NULL AND :{c} IS NOT {c})" for c in values)
+        sets = ", ".join(f"{c} = coalesce(:{c}, {c})" for c in values)
+        return self.conn.execute(
+            f"UPDATE {table} SET {sets}, source = :source, last_seen = :seen WHERE id = :id AND ({changed})",
+            {**values, "source": self.source, "seen": self.seen, "id": row_id}).rowcount > 0
+
+    def _insert_row(self, table, values: dict) -> int:
+        owner = {} if table == "sites" else {"site_id": self.site_id}
+        values = {**owner, **values, "source": self.source,
+                  "first_seen": self.seen, "last_seen": self.seen}
+        return self.conn.execute(
+            f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join(':' + c for c in values)})",
+            values).lastrowid
+
+    def _author(self, author: Author) -> int:
+        self._require_site()
+        values = {c: getattr(author, c) for c in AUTHOR_COLUMNS}
+        row = None
+        if author.wp_id is not None:
+            row = self.conn.execute("SELECT id FROM authors WHERE site_id = ? AND wp_id = ?",
+                                    (self.site_id, author.wp_id)).fetchone()
+        if row is None and author.login is not None:
+            row = self.conn.execute("SELECT id FROM authors WHERE site_id = ? AND login = ?",
+                                    (self.site_id, author.login)).fetchone()
+        if row is None:
+            author_id = self._insert_row("authors", values)
+            self.counts.add("authors", added=1)
+        else:
+            author_id = row[0]
+            changed = self._merge_row("authors", author_id, values)
+            self.counts.add("authors", updated=int(changed), unchanged=int(not changed))
+        if author.login is not None:
+            self.authors[author.login] = author_id
+        return author_id
+
+    def _term(self, term: Term) -> int:
+        self._require_site()
+        values = {c: getattr(term, c) for c in TERM_COLUMNS}
+        row = self.conn.execute("SELECT id FROM terms WHERE site_id = ? AND taxonomy = ? AND slug = ?",
+                                (self.site_id, term.taxonomy, term.slug)).fetchone()
+        if row is None:
+            term_id = self._insert_row("terms", {"taxonomy": term.taxonomy, "slug": term.slug, **values})
+            self.counts.add("terms", added=1)
+        else:
+            term_id = row[0]
+            changed = self._merge_row("terms", term_id, values)
+            self.counts.add("terms", updated=int(changed), unchanged=int(not changed))
+        self.terms[(term.taxonomy, term.slug)] = term_id
+        if term.meta:
+            self._meta("termmeta", "term_id", [(term_id, key, seq, value) for key, seq, value in _numbered(term.meta)])
+        return term_id
+
+    def _term_id(self, taxonomy, slug, name) -> int:
+        term_id = self.terms.get((taxonomy, slug))
+        if term_id is None:
+            term_id = self._term(Term(taxonomy=taxonomy, slug=slug, name=name))
+        return term_id
+
+    def _author_id(self, login: str | None) -> int | None:
+        if not login:
+            return None
+        author_id = self.authors.get(login)
+        if author_id is None:
+            author_id = self._author(Author(login=login))
+        return author_id
+
+    # -- posts and what hangs off them -------------------------------------------------------------
+
+    def _post(self, post: Post):
+        self._require_site()
+        if post.wp_id is not None:
+            if post.wp_id in self.post_wp_ids:
+                self._merge_duplicate(post)
+                return
+            self.post_wp_ids.add(post.wp_id)
+        self.posts.append(post)
+        if len(self.posts) >= BATCH:
+            self.flush()
+
+    def _merge_duplicate(self, post: Post):
+        """A post the input already gave: its fields stay as first given; its terms, comments and
+        meta keys not seen before are added, so re-reading the input changes nothing."""
+        self.problem(Problem(f"wp:post_id {post.wp_id} appears twice",
+                             "first kept; terms, comments and new meta keys of the second added", post.line))
+        self.flush()
+        post_id = self.conn.execute("SELECT id FROM posts WHERE site_id = ? AND wp_id = ?",
+                                    (self.site_id, post.wp_id)).fetchone()[0]
+        links = [(post_id, self._term_id(r.taxonomy, r.slug, r.name)) for r in post.terms]
+        self.conn.executemany("INSERT OR IGNORE INTO post_terms (post_id, term_id) VALUES (?, ?)", links)
+        self.conn.executemany(
+            "INSERT INTO postmeta (post_id, key, seq, value) SELECT ?, ?, ?, ? WHERE NOT EXISTS "
+            "(SELECT 1 FROM postmeta WHERE post_id = ? AND key = ?)",
+            [(post_id, k, s, v, post_id, k) for k, s, v in _numbered(post.meta)])
+        if post.comments:
+            self._save_comments([(post_id, c) for c in post.comments])
+
+    def flush(self):
+        posts, self.posts = self.posts, []
+        if not posts:
+            return
+        ids = self._save_posts(posts)
+        links, meta, comments = [], [], []
+        for post in posts:
+            post_id = ids[id(post)]
+            for ref in post.terms:
+                links.append((post_id, self._term_id(ref.taxonomy, ref.slug, ref.name)))
+            meta.extend((post_id, key, seq, value) for key, seq, value in _numbered(post.meta))
+            comments.extend((post_id, comment) for comment in post.comments)
+        if links:
+            added = self.conn.executemany(
+                "INSERT OR IGNORE INTO post_terms (post_id, term_id) VALUES (?, ?)", links).rowcount
+            self.counts.add("post_terms", added=added, unchanged=len(links) - added)
+        if meta:
+            self._meta("postmeta", "post_id", meta)
+        if comments:
+            self._save_comments(comments)
+
+    def _post_row(self, post: Post) -> tuple:
+        author_id = self._author_id(post.author_login)
+        values = (self.site_id, post.wp_id, post.type, post.status, post.title, post.slug, post.url,
+                  post.guid, post.date, post.date_gmt, post.modified, post.modified_gmt, author_id,
+                  post.author_login, post.parent_wp_id, post.menu_order, post.content,
+                  html_to_text(post.content), post.excerpt, post.comment_status, post.ping_status,
+                  post.password, post.sticky, post.attachment_url, self.source, self.seen, self.seen)
+        return values
+
+    def _save_posts(self, posts: list[Post]) -> dict[int, int]:
+        """Upsert a batch; returns python id(post) -> row id."""
+        ids = {}
+        keyed = [p for p in posts if p.wp_id is not None]
+        for post in posts:
+            if post.wp_id is None:
+                ids[id(post)] = self._save_unkeyed_post(post)
+        if keyed:
+            rows = [self._post_row(p) for p in keyed]
+            changed, added = self._executemany_counted("posts", POST_UPSERT, rows)
+            self.counts.add("posts", added=added, updated=changed - added, unchanged=len(rows) - changed)
+            wp_ids = sorted({p.wp_id for p in keyed})
+            found = dict(self._select_in("SELECT wp_id, id FROM posts WHERE site_id = ? AND wp_id IN ({})",
+                                         wp_ids))
+            self._touch("posts", wp_ids)
+            for post in keyed:
+                ids[id(post)] = found[post.wp_id]
+        return ids
+
+    def _save_unkeyed_post(self, post: Post) -> int:
+        """A post without a WordPress id is identified by its guid, else its URL."""
+        row = None
+        for column in ("guid", "url"):
+            value = getattr(post, column)
+            if value and row is None:
+                row = self.conn.execute(f"SELECT id FROM posts WHERE site_id = ? AND {column} = ?",
+                                        (self.site_id, value)).fetchone()
+        values = dict(zip(("site_id", "wp_id") + POST_COLUMNS, self._post_row(post)))
+        del values["site_id"], values["wp_id"]
+        if row is None:
+            self.counts.add("posts", added=1)
+            return self._insert_row("posts", values)
+        changed = self._merge_row("posts", row[0], values)
+        self.counts.add("posts", updated=int(changed), unchanged=int(not changed))
+        return row[0]
+
+    def _save_comments(self, pairs: list[tuple[int, Comment]]):
+        keyed, with_meta = [], []
+        for post_id, c in pairs:
+            if c.wp_id is None:
+                self._save_unkeyed_comment(post_id, c)
+                continue
+            keyed.append((self.site_id, c.wp_id, post_id, c.parent_wp_id, c.user_wp_id, c.author_name,
+                          c.author_email, c.author_url, c.author_ip, c.date, c.date_gmt, c.content,
+                          html_to_text(c.content), c.type, c.status, c.karma, c.agent,
+                          self.source, self.seen, self.seen))
+            if c.meta:
+                with_meta.append(c)
+        if keyed:
+            changed, added = self._executemany_counted("comments", COMMENT_UPSERT, keyed)
+            self.counts.add("comments", added=added, updated=changed - added, unchanged=len(keyed) - changed)
+            self._touch("comments", sorted({row[1] for row in keyed}))
+        if with_meta:
+            found = dict(self._select_in("SELECT wp_id, id FROM comments WHERE site_id = ? AND wp_id IN ({})",
+                                         sorted({c.wp_id for c in with_meta})))
+            self._meta("commentmeta", "comment_id", [
+                (found[c.wp_id], key, seq, value) for c in with_meta for key, seq, value in _numbered(c.meta)])
+
+    def _save_unkeyed_comment(self, post_id: int, c: Comment):
+        row = self.conn.execute(
+            "SELECT id FROM comments WHERE post_id = ? AND wp_id IS NULL AND author_name IS ? AND date IS ? "
+            "AND content IS ?", (post_id, c.author_name, c.date, c.content)).fetchone()
+        values = dict(zip(COMMENT_COLUMNS, (post_id, c.parent_wp_id, c.user_wp_id, c.author_name,
+                                            c.author_email, c.author_url, c.author_ip, c.date, c.date_gmt,
+                                            c.content, html_to_text(c.content), c.type, c.status, c.karma,
+                                            c.agent)))
+        if row is None:
+            comment_id = self._insert_row("comments", values)
+            self.counts.add("comments", added=1)
+        else:
+            comment_id = row[0]
+            changed = self._merge_row("comments", comment_id, values)
+            self.counts.add("comments", updated=int(changed), unchanged=int(not changed))
+        if c.meta:
+            self._meta("commentmeta", "comment_id", [(comment_id, k, s, v) for k, s, v in _numbered(c.meta)])
+
+    def _meta(self, table: str, owner: str, rows: list[tuple]):
+        changed, added = self._executemany_counted(table, META_UPSERT.format(table=table, owner=owner), rows)
+        self.counts.add(table, added=added, updated=changed - added, unchanged=len(rows) - changed)
+
+    def _executemany_counted(self, table, sql, rows) -> tuple[int, int]:
+        """Run a batch upsert; returns (rows changed, rows added) without a round trip per row."""
+        before = self.conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+        changed = self.conn.executemany(sql, rows).rowcount
+        added = self.conn.execute(f"SELECT count(*) FROM {table} WHERE id > ?", (before,)).fetchone()[0]
+        return changed, added
+
+    def _select_in(self, sql: str, values: list) -> list[tuple]:
+        rows = []
+        for start in range(0, len(values), 900):
+            part = values[start:start + 900]
+            rows += self.conn.execute(sql.format(", ".join("?" * len(part))), (self.site_id, *part)).fetchall()
+        return rows
+
+    def _touch(self, table: str, wp_ids: list[int]):
+        """Move last_seen forward on rows the source showed unchanged."""
+        for start in range(0, len(wp_ids), 900):
+            part = wp_ids[start:start + 900]
+            self.conn.execute(
+                f"UPDATE {table} SET last_seen = ? WHERE site_id = ? AND wp_id IN ({', '.join('?' * len(part))}) "
+                "AND (last_seen IS NULL OR last_seen < ?)", (self.seen, self.site_id, *part, self.seen))
+
+    # -- the end -------------------------------------------------------------------------------------
+
+    def resolve(self):
+        """Point parent_id, user_id and term parents at rows, now that every row of the input is in."""
+        if self.site_id is None:
+            return
+        self.flush()
+        site = (self.site_id,)
+        self.conn.execute(
+            "UPDATE posts SET parent_id = (SELECT p.id FROM posts p WHERE p.site_id = posts.site_id "
+            "AND p.wp_id = posts.parent_wp_id) WHERE site_id = ? AND parent_wp_id > 0 AND parent_id IS NULL", site)
+        self.conn.execute(
+            "UPDATE comments SET parent_id = (SELECT c.id FROM comments c WHERE c.site_id = comments.site_id "
+            "AND c.wp_id = comments.parent_wp_id) WHERE site_id = ? AND parent_wp_id > 0 AND parent_id IS NULL",
+            site)
+        self.conn.execute(
+            "UPDATE comments SET user_id = (SELECT a.id FROM authors a WHERE a.site_id = comments.site_id "
+            "AND a.wp_id = comments.user_wp_id) WHERE site_id = ? AND user_wp_id > 0 AND user_id IS NULL", site)
+        self.conn.execute(
+            "UPDATE terms SET parent_id = (SELECT t.id FROM terms t WHERE t.site_id = terms.site_id "
+            "AND t.taxonomy = terms.taxonomy AND t.slug = terms.parent_slug) "
+            "WHERE site_id = ? AND parent_slug IS NOT NULL AND parent_id IS NOT "
+            "(SELECT t.id FROM terms t WHERE t.site_id = terms.site_id AND t.taxonomy = terms.taxonomy "
+            "AND t.slug = terms.parent_slug)", site)
+        for table, column, what in (("posts", "parent_wp_id", "post parent"),
+                                    ("comments", "parent_wp_id", "comment parent")):
+            missing = self.conn.execute(
+                f"SELECT count(*) FROM {table} WHERE site_id = ? AND {column} > 0 AND parent_id IS NULL",
+                site).fetchone()[0]
+            if missing:
+                self.problem(Problem(f"{missing} {what} id(s) point at rows not in the archive",
+                                     "parent_id left NULL; the WordPress id is kept in parent_wp_id"))
+
+    def finish(self, status: str = "ok", error: str | None = None):
+        self.resolve()
+        if self.bulk_fts:
+            self.conn.execute("INSERT INTO posts_fts (posts_fts) VALUES ('rebuild')")
+            self.conn.execute("INSERT INTO comments_fts (comments_fts) VALUES ('rebuild')")
+            for statement in statements((SCHEMA_DIR / "fts.sql").read_text()):
+                self.conn.execute(statement)
+        if self.problems > MAX_PROBLEMS:
+            self.conn.execute(
+                "INSERT INTO import_problems (run_id, file, problem, action) VALUES (?, ?, ?, ?)",
+                (self.run_id, self.source_file, f"{self.problems - MAX_PROBLEMS} more problems",
+                 "not recorded one by one"))
+        self.conn.execute(
+            "UPDATE import_runs SET finished = ?, status = ?, counts = ?, error = ? WHERE id = ?",
+            (now_utc(), status, json.dumps({**self.counts, "problems": self.problems}), error, self.run_id))
+        self.conn.execute("COMMIT")
+
+    def abandon(self):
+        self.conn.execute("ROLLBACK")
+
+
+def _numbered(meta: list[tuple[str, str]]):
+    """(key, seq, value): repeated keys of one owner are numbered in order, so none is lost."""
+    seen: dict[str, int] = {}
+    for key, value in meta:
+        seq = seen.get(key, 0)
+        seen[key] = seq + 1
+        yield key, seq, value

@@ -1,0 +1,54 @@
+"""Small text helpers shared by sources and the store: plain text from HTML, dates, site keys."""
+import html
+import re
+from urllib.parse import urlsplit
+
+_COMMENTS = re.compile(r"<!--.*?-->", re.S)
+_SCRIPTS = re.compile(r"<(script|style)\b.*?</\1\s*>", re.S | re.I)
+_TAGS = re.compile(r"<[^>]*>")
+_SHORTCODES = re.compile(r"\[/?[A-Za-z_][\w-]*(?:\s[^\]]*)?\]")
+_SPACE = re.compile(r"\s+")
+
+
+def html_to_text(markup: str | None) -> str | None:
+    """Readable text of WordPress HTML (block comments, tags and shortcodes removed) for search."""
+    if markup is None:
+        return None
+    text = markup
+    if "<" in text:
+        text = _TAGS.sub(" ", _SCRIPTS.sub(" ", _COMMENTS.sub(" ", text)))
+    if "[" in text:
+        text = _SHORTCODES.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return _SPACE.sub(" ", text).strip()
+
+
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?")
+
+
+def wp_date(value: str | None) -> str | None:
+    """A WordPress date as `YYYY-MM-DD HH:MM:SS`; None for empty or WordPress's zero date."""
+    if not value:
+        return None
+    match = _DATE.match(value.strip())
+    if not match:
+        return None
+    y, mo, d, h, mi, s = match.groups()
+    if y == "0000" or mo == "00" or d == "00":
+        return None
+    return f"{y}-{mo}-{d} {h}:{mi}:{s or '00'}"
+
+
+def site_key(url: str | None) -> str | None:
+    """The identity of a blog URL: lower-case host without `www.`, no scheme, no trailing slash."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip() if "://" in url else "http://" + url.strip())
+    host = (parts.hostname or "").lower()
+    if not host:
+        return None
+    if host.startswith("www."):
+        host = host[4:]
+    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    return f"{host}{port}{parts.path.rstrip('/')}"

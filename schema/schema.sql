@@ -1,0 +1,221 @@
+-- The archive's tables: the single source of truth for the store and for Datasette.
+-- Every table has a single-column integer key `id`; every *_id column is a declared foreign key.
+-- WordPress's own ids are kept as wp_id (unique per site). Provenance columns on content rows:
+-- source (wxr, rest, html, feed), first_seen / last_seen (UTC, when a source showed the row),
+-- deleted_at (set when a full re-sync finds the row gone; rows are never deleted).
+
+CREATE TABLE IF NOT EXISTS sites (
+    id INTEGER PRIMARY KEY,
+    url_key TEXT NOT NULL UNIQUE,
+    url TEXT,
+    title TEXT,
+    description TEXT,
+    language TEXT,
+    base_site_url TEXT,
+    wxr_version TEXT,
+    generator TEXT,
+    source TEXT,
+    first_seen TEXT,
+    last_seen TEXT
+);
+
+CREATE TABLE IF NOT EXISTS authors (
+    id INTEGER PRIMARY KEY,
+    site_id INTEGER NOT NULL REFERENCES sites(id),
+    wp_id INTEGER,
+    login TEXT,
+    display_name TEXT,
+    email TEXT,
+    first_name TEXT,
+    last_name TEXT,
+    url TEXT,
+    nicename TEXT,
+    source TEXT,
+    first_seen TEXT,
+    last_seen TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS authors_site_login ON authors(site_id, login) WHERE login IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS authors_site_wp_id ON authors(site_id, wp_id) WHERE wp_id IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS terms (
+    id INTEGER PRIMARY KEY,
+    site_id INTEGER NOT NULL REFERENCES sites(id),
+    wp_id INTEGER,
+    taxonomy TEXT NOT NULL,
+    slug TEXT NOT NULL,
+    name TEXT,
+    description TEXT,
+    parent_id INTEGER REFERENCES terms(id),
+    parent_slug TEXT,
+    source TEXT,
+    first_seen TEXT,
+    last_seen TEXT,
+    UNIQUE (site_id, taxonomy, slug)
+);
+CREATE INDEX IF NOT EXISTS terms_parent ON terms(parent_id);
+
+CREATE TABLE IF NOT EXISTS posts (
+    id INTEGER PRIMARY KEY,
+    site_id INTEGER NOT NULL REFERENCES sites(id),
+    wp_id INTEGER,
+    type TEXT,
+    status TEXT,
+    title TEXT,
+    slug TEXT,
+    url TEXT,
+    guid TEXT,
+    date TEXT,
+    date_gmt TEXT,
+    modified TEXT,
+    modified_gmt TEXT,
+    author_id INTEGER REFERENCES authors(id),
+    author_login TEXT,
+    parent_id INTEGER REFERENCES posts(id),
+    parent_wp_id INTEGER,
+    menu_order INTEGER,
+    content TEXT,
+    content_text TEXT,
+    excerpt TEXT,
+    comment_status TEXT,
+    ping_status TEXT,
+    password TEXT,
+    sticky INTEGER,
+    attachment_url TEXT,
+    source TEXT,
+    first_seen TEXT,
+    last_seen TEXT,
+    deleted_at TEXT,
+    UNIQUE (site_id, wp_id)
+);
+CREATE INDEX IF NOT EXISTS posts_parent ON posts(parent_id);
+CREATE INDEX IF NOT EXISTS posts_author ON posts(author_id);
+CREATE INDEX IF NOT EXISTS posts_site_guid ON posts(site_id, guid);
+CREATE INDEX IF NOT EXISTS posts_date_gmt ON posts(date_gmt);
+
+CREATE TABLE IF NOT EXISTS comments (
+    id INTEGER PRIMARY KEY,
+    site_id INTEGER NOT NULL REFERENCES sites(id),
+    post_id INTEGER NOT NULL REFERENCES posts(id),
+    wp_id INTEGER,
+    parent_id INTEGER REFERENCES comments(id),
+    parent_wp_id INTEGER,
+    user_id INTEGER REFERENCES authors(id),
+    user_wp_id INTEGER,
+    author_name TEXT,
+    author_email TEXT,
+    author_url TEXT,
+    author_ip TEXT,
+    date TEXT,
+    date_gmt TEXT,
+    content TEXT,
+    content_text TEXT,
+    type TEXT,
+    status TEXT,
+    karma INTEGER,
+    agent TEXT,
+    source TEXT,
+    first_seen TEXT,
+    last_seen TEXT,
+    deleted_at TEXT,
+    UNIQUE (site_id, wp_id)
+);
+CREATE INDEX IF NOT EXISTS comments_post ON comments(post_id);
+CREATE INDEX IF NOT EXISTS comments_parent ON comments(parent_id);
+CREATE INDEX IF NOT EXISTS comments_user ON comments(user_id);
+
+CREATE TABLE IF NOT EXISTS post_terms (
+    id INTEGER PRIMARY KEY,
+    post_id INTEGER NOT NULL REFERENCES posts(id),
+    term_id INTEGER NOT NULL REFERENCES terms(id),
+    UNIQUE (post_id, term_id)
+);
+CREATE INDEX IF NOT EXISTS post_terms_term ON post_terms(term_id);
+
+-- Meta values are kept byte-exact; `seq` numbers repeated keys of one owner in export order.
+CREATE TABLE IF NOT EXISTS postmeta (
+    id INTEGER PRIMARY KEY,
+    post_id INTEGER NOT NULL REFERENCES posts(id),
+    key TEXT NOT NULL,
+    seq INTEGER NOT NULL DEFAULT 0,
+    value TEXT,
+    UNIQUE (post_id, key, seq)
+);
+CREATE TABLE IF NOT EXISTS commentmeta (
+    id INTEGER PRIMARY KEY,
+    comment_id INTEGER NOT NULL REFERENCES comments(id),
+    key TEXT NOT NULL,
+    seq INTEGER NOT NULL DEFAULT 0,
+    value TEXT,
+    UNIQUE (comment_id, key, seq)
+);
+CREATE TABLE IF NOT EXISTS termmeta (
+    id INTEGER PRIMARY KEY,
+    term_id INTEGER NOT NULL REFERENCES terms(id),
+    key TEXT NOT NULL,
+    seq INTEGER NOT NULL DEFAULT 0,
+    value TEXT,
+    UNIQUE (term_id, key, seq)
+);
+
+-- History: the previous version of a post or comment, written by triggers whenever its text changes.
+CREATE TABLE IF NOT EXISTS post_versions (
+    id INTEGER PRIMARY KEY,
+    post_id INTEGER NOT NULL REFERENCES posts(id),
+    title TEXT,
+    content TEXT,
+    excerpt TEXT,
+    status TEXT,
+    modified_gmt TEXT,
+    captured_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS post_versions_post ON post_versions(post_id);
+CREATE TABLE IF NOT EXISTS comment_versions (
+    id INTEGER PRIMARY KEY,
+    comment_id INTEGER NOT NULL REFERENCES comments(id),
+    content TEXT,
+    status TEXT,
+    captured_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS comment_versions_comment ON comment_versions(comment_id);
+
+CREATE TRIGGER IF NOT EXISTS posts_keep_version AFTER UPDATE OF title, content, excerpt, status ON posts
+WHEN old.title IS NOT new.title OR old.content IS NOT new.content
+  OR old.excerpt IS NOT new.excerpt OR old.status IS NOT new.status
+BEGIN
+    INSERT INTO post_versions (post_id, title, content, excerpt, status, modified_gmt, captured_at)
+    VALUES (old.id, old.title, old.content, old.excerpt, old.status, old.modified_gmt,
+            strftime('%Y-%m-%d %H:%M:%S', 'now'));
+END;
+CREATE TRIGGER IF NOT EXISTS comments_keep_version AFTER UPDATE OF content, status ON comments
+WHEN old.content IS NOT new.content OR old.status IS NOT new.status
+BEGIN
+    INSERT INTO comment_versions (comment_id, content, status, captured_at)
+    VALUES (old.id, old.content, old.status, strftime('%Y-%m-%d %H:%M:%S', 'now'));
+END;
+
+-- The import report lives in the archive.
+CREATE TABLE IF NOT EXISTS import_runs (
+    id INTEGER PRIMARY KEY,
+    site_id INTEGER REFERENCES sites(id),
+    source_file TEXT NOT NULL,
+    sha256 TEXT,
+    started TEXT NOT NULL,
+    finished TEXT,
+    status TEXT,
+    counts TEXT,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS import_runs_sha ON import_runs(sha256);
+CREATE TABLE IF NOT EXISTS import_problems (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES import_runs(id),
+    file TEXT,
+    line INTEGER,
+    problem TEXT NOT NULL,
+    action TEXT
+);
+CREATE INDEX IF NOT EXISTS import_problems_run ON import_problems(run_id);
+
+CREATE VIEW IF NOT EXISTS media AS
+    SELECT id, site_id, wp_id, title, attachment_url, parent_id, date_gmt, guid
+    FROM posts WHERE type = 'attachment';
