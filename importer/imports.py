@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from .errors import DamagedInputError, InputError
 from .inputs import Input
+from .model import Problem
 from .sources.wxr import WXRReader
 from .store import Writer
 
@@ -49,6 +50,8 @@ def import_input(conn, item: Input, force: bool = False, progress=None) -> FileR
         writer.abandon()
         return FileReport(item.name, "failed", error=str(failure), seconds=time.monotonic() - started)
     except DamagedInputError as failure:
+        writer.problem(Problem(failure.message, "import stopped; every complete record before it kept",
+                               failure.line))
         writer.finish("damaged", str(failure))
         status, error = "damaged", str(failure)
     except (OSError, EOFError) as failure:

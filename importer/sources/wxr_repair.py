@@ -37,7 +37,18 @@ _CDATA = re.compile(rb"<!\[CDATA\[.*?\]\]>", re.S)
 _DECLARED_PREFIX = re.compile(rb"xmlns:([\w.-]+)\s*=")
 _ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _WXR_VERSION = re.compile(rb"<wp:wxr_version>\s*(?:<!\[CDATA\[)?\s*(1\.\d)")
+_TEXT_RUN = re.compile(rb"(?<=>)[^<]+")
 _bad_utf8_offsets: list[int] = []
+
+
+def _keep_cr(cdata: bytes) -> bytes:
+    """XML parsers turn CRLF into LF; a CR written as a character reference survives."""
+    return cdata.replace(b"\r", b"]]>&#13;<![CDATA[") if b"\r" in cdata else cdata
+
+
+def _text_run_keeping_cr(match) -> bytes:
+    run = match.group(0)
+    return run if run.isspace() else run.replace(b"\r", b"&#13;")
 
 
 def _note_bad_utf8(error: UnicodeDecodeError):
@@ -205,7 +216,7 @@ class RepairingReader:
                                       "character reference to a control character", "removed")
         if b"xmlns" in chunk:
             chunk = self._fix_namespace_uris(chunk, first_line)
-        if not self.in_cdata and self._clean(chunk, lookahead):
+        if not self.in_cdata and b"\r" not in chunk and self._clean(chunk, lookahead):
             opens, closes = chunk.rfind(b"<![CDATA["), chunk.rfind(b"]]>")
             if opens != closes:
                 self.in_cdata = opens > closes
@@ -281,16 +292,16 @@ class RepairingReader:
         """Copy CDATA up to its end; a `]]>` not followed by markup is content, so it is split."""
         end = chunk.find(b"]]>", pos)
         if end < 0:
-            out.append(chunk[pos:])
+            out.append(_keep_cr(chunk[pos:]))
             return len(chunk)
         after = end + 3
         while after < len(whole) and whole[after:after + 1] in b" \t\r\n":
             after += 1
         if after < len(whole) and whole[after:after + 1] != b"<":
-            out.append(chunk[pos:end] + b"]]]]><![CDATA[>")
+            out.append(_keep_cr(chunk[pos:end]) + b"]]]]><![CDATA[>")
             self.report(first_line + chunk.count(b"\n", 0, end), "raw ']]>' inside CDATA", "kept as text")
         else:
-            out.append(chunk[pos:end + 3])
+            out.append(_keep_cr(chunk[pos:end]) + b"]]>")
             self.in_cdata = False
         return end + 3
 
@@ -307,6 +318,8 @@ class RepairingReader:
             return b"&amp;" + (name + b";" if name else b"")
         if b"&" in text:
             text = _BAD_AMP.sub(entity, text)
+        if b"\r" in text:
+            text = _TEXT_RUN.sub(_text_run_keeping_cr, text)
         if b"]]>" in text:
             for match in _TEXT_CDATA_END.finditer(text):
                 self.report(first_line + text.count(b"\n", 0, match.start()), "']]>' outside CDATA",
