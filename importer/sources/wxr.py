@@ -251,8 +251,11 @@ class WXRReader:
                         post.comments.append(comment)
                 elif kind == "rss" and local == "category":
                     refs.append(child)
-                elif kind.startswith("other:") or (kind == "wp" and local not in _IGNORED_WP):
-                    self._problem(child.sourceline, f"unknown element <{local}> ({kind}) in an item", "ignored")
+                elif kind.startswith("other:"):
+                    self._problem(child.sourceline, f"<{local}> in namespace {kind[6:]} is not a WordPress "
+                                  "export element", "ignored")
+                elif kind == "wp":
+                    self._problem(child.sourceline, f"unknown element <wp:{local}> in an item", "ignored")
                 continue
             if field in seen:
                 self._problem(child.sourceline, f"repeated <{local}> in one item", "first kept")
@@ -365,4 +368,3 @@ _ITEM_CONVERT = {
     "wp_id": _int, "parent_wp_id": _int, "menu_order": _int, "sticky": _int,
     "date": wp_date, "date_gmt": wp_date, "modified": wp_date, "modified_gmt": wp_date,
 }
-_IGNORED_WP = {"post_date_gmt", "postmeta", "comment"}
