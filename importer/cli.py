@@ -3,7 +3,6 @@ import sys
 
 import click
 
-from . import info as archive_info
 from .errors import WparchiveError
 from .imports import import_input
 from .inputs import expand
@@ -108,6 +107,8 @@ def _summary(totals, problems, db_path) -> str:
 @db_option
 def info(db_path):
     """Print what the archive holds: sites, row counts, the last imports."""
+    from . import info as archive_info  # sqlite-utils loads slowly; only this command needs it
+
     try:
         click.echo(archive_info.describe(db_path))
     except WparchiveError as error:

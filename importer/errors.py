@@ -13,6 +13,9 @@ class WparchiveError(Exception):
         self.where, self.message, self.line = where, message, line
         super().__init__(str(self))
 
+    def __reduce__(self):
+        return type(self), (self.where, self.message, self.line)
+
     def __str__(self) -> str:
         position = f":{self.line}" if self.line else ""
         return f"{self.where}{position}: {self.message}"

@@ -1,11 +1,15 @@
 """Importing exports into an archive: the library call behind `wparchive import`."""
+import gc
+import multiprocessing
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 from .errors import DamagedInputError, InputError
 from .inputs import Input
 from .model import Problem
 from .sources.wxr import WXRReader
+from .sources.wxr_repair import NeedsRepair
 from .store import Writer
 
 
@@ -21,6 +25,68 @@ class FileReport:
     run_id: int | None = None
 
 
+_DONE = "done"
+BATCH = 256
+
+
+def parsed_in_child(make_reader, progress=None, depth: int = 8):
+    """Parse in a forked child process while this one writes, so the parser and SQLite each get a
+    core. Records cross in batches through a queue at most `depth` batches deep, so memory stays
+    flat on both sides. Where fork is not available the reader runs in this process."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        yield from make_reader(progress)
+        return
+    context = multiprocessing.get_context("fork")
+    pipe = context.Queue(depth)
+    child = context.Process(target=_produce, args=(make_reader, pipe), daemon=True)
+    child.start()
+    try:
+        while True:
+            message = pipe.get()
+            if message == _DONE:
+                break
+            if isinstance(message, BaseException):
+                raise message
+            read, records = message
+            if progress and read:
+                progress(read)
+            yield from records
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+        pipe.close()
+
+
+def _produce(make_reader, pipe):
+    gc.disable()  # records hold no cycles; collections only cost time in this short-lived process
+    read = 0
+
+    def count(n):
+        nonlocal read
+        read += n
+
+    batch = []
+    try:
+        for record in make_reader(count):
+            batch.append(record)
+            if len(batch) >= BATCH:
+                pipe.put((read, batch))
+                read, batch = 0, []
+        pipe.put((read, batch))
+        pipe.put(_DONE)
+    except BaseException as error:  # handed to the parent, raised there after the records before it
+        pipe.put((read, batch))
+        pipe.put(error)
+    pipe.close()
+    pipe.join_thread()
+
+
+def _wxr_records(item: Input, repair: bool, progress):
+    with item.open() as stream:
+        yield from WXRReader(stream, item.name, progress, repair)
+
+
 def previous_run(conn, sha256: str) -> int | None:
     row = conn.execute("SELECT id FROM import_runs WHERE sha256 = ? AND status = 'ok' ORDER BY id DESC LIMIT 1",
                        (sha256,)).fetchone()
@@ -29,36 +95,56 @@ def previous_run(conn, sha256: str) -> int | None:
 
 def import_input(conn, item: Input, force: bool = False, progress=None) -> FileReport:
     """Import one export in one transaction. Unreadable or foreign input leaves the archive as it was;
-    damaged input keeps every complete record before the damage."""
+    damaged input keeps every complete record before the damage. Clean files take the fast path
+    (no repairs); the first damage found there rolls back and starts over with repairs on."""
     started = time.monotonic()
     try:
-        sha256 = item.sha256()
+        sha256, has_cr = item.digest()
     except InputError as error:
         return FileReport(item.name, "failed", error=str(error))
     if not force:
         run = previous_run(conn, sha256)
         if run:
             return FileReport(item.name, "unchanged", run_id=run, seconds=time.monotonic() - started)
-    writer = Writer(conn, item.name, sha256, source="wxr", seen=item.modified)
+    gc.disable()  # the records hold no cycles; collections only cost time on large imports
     try:
-        with item.open() as stream:
-            for record in WXRReader(stream, item.name, progress):
-                writer.write(record)
-        writer.finish()
-        status, error = "imported", None
-    except InputError as failure:
-        writer.abandon()
-        return FileReport(item.name, "failed", error=str(failure), seconds=time.monotonic() - started)
+        return _import_checked(conn, item, sha256, has_cr, progress, started)
+    finally:
+        gc.enable()
+
+
+def _import_checked(conn, item, sha256, has_cr, progress, started) -> FileReport:
+    for repair in ((True,) if has_cr else (False, True)):
+        writer = Writer(conn, item.name, sha256, source="wxr", seen=item.modified)
+        try:
+            status, error = _write_all(writer, item, repair, progress)
+            break
+        except NeedsRepair:
+            writer.abandon()
+        except InputError as failure:
+            writer.abandon()
+            return FileReport(item.name, "failed", error=str(failure), seconds=time.monotonic() - started)
+        except BaseException:
+            writer.abandon()
+            raise
+    return FileReport(item.name, status, writer.counts, writer.problems, error,
+                      time.monotonic() - started, writer.run_id)
+
+
+def _write_all(writer: Writer, item: Input, repair: bool, progress) -> tuple[str, str | None]:
+    """Write every record of the input; damage part-way commits what came before it."""
+    try:
+        for record in parsed_in_child(partial(_wxr_records, item, repair), progress):
+            writer.write(record)
     except DamagedInputError as failure:
         writer.problem(Problem(failure.message, "import stopped; every complete record before it kept",
                                failure.line))
         writer.finish("damaged", str(failure))
-        status, error = "damaged", str(failure)
+        return "damaged", str(failure)
     except (OSError, EOFError) as failure:
-        writer.finish("damaged", f"{item.name}: read failed: {failure}")
-        status, error = "damaged", f"{item.name}: read failed: {failure}"
-    except BaseException:
-        writer.abandon()
-        raise
-    return FileReport(item.name, status, writer.counts, writer.problems, error,
-                      time.monotonic() - started, writer.run_id)
+        error = f"{item.name}: read failed: {failure}"
+        writer.problem(Problem(f"read failed: {failure}", "import stopped; every complete record before it kept"))
+        writer.finish("damaged", error)
+        return "damaged", error
+    writer.finish()
+    return "imported", None

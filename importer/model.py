@@ -63,6 +63,7 @@ class Comment:
     content: str | None = None
     type: str | None = None
     status: str | None = None
+    content_text: str | None = None
     karma: int | None = None
     agent: str | None = None
     meta: list[tuple[str, str]] = field(default_factory=list)
@@ -85,6 +86,7 @@ class Post:
     parent_wp_id: int | None = None
     menu_order: int | None = None
     content: str | None = None
+    content_text: str | None = None
     excerpt: str | None = None
     comment_status: str | None = None
     ping_status: str | None = None

@@ -3,11 +3,8 @@ import html
 import re
 from urllib.parse import urlsplit
 
-_COMMENTS = re.compile(r"<!--.*?-->", re.S)
-_SCRIPTS = re.compile(r"<(script|style)\b.*?</\1\s*>", re.S | re.I)
-_TAGS = re.compile(r"<[^>]*>")
+_MARKUP = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<[^>]*>", re.S | re.I)
 _SHORTCODES = re.compile(r"\[/?[A-Za-z_][\w-]*(?:\s[^\]]*)?\]")
-_SPACE = re.compile(r"\s+")
 
 
 def html_to_text(markup: str | None) -> str | None:
@@ -16,12 +13,12 @@ def html_to_text(markup: str | None) -> str | None:
         return None
     text = markup
     if "<" in text:
-        text = _TAGS.sub(" ", _SCRIPTS.sub(" ", _COMMENTS.sub(" ", text)))
+        text = _MARKUP.sub(" ", text)
     if "[" in text:
         text = _SHORTCODES.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?")
@@ -31,6 +28,9 @@ def wp_date(value: str | None) -> str | None:
     """A WordPress date as `YYYY-MM-DD HH:MM:SS`; None for empty or WordPress's zero date."""
     if not value:
         return None
+    if len(value) == 19 and value[4] == "-" and value[10] == " " and value[13] == ":" and value[:4] != "0000" \
+            and value[5:7] != "00" and value[8:10] != "00":
+        return value
     match = _DATE.match(value.strip())
     if not match:
         return None

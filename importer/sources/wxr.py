@@ -14,8 +14,8 @@ from lxml import etree
 
 from ..errors import DamagedInputError, NotWXRError
 from ..model import Author, Comment, Post, Problem, Site, Term, TermRef
-from ..text import site_key, wp_date
-from .wxr_repair import RepairingReader
+from ..text import html_to_text, site_key, wp_date
+from .wxr_repair import NeedsRepair, RepairingReader
 
 _WP = re.compile(r"^https?://wordpress\.org/export/1\.\d+/$")
 _EXCERPT = re.compile(r"^https?://wordpress\.org/export/1\.\d+/excerpt/$")
@@ -39,11 +39,17 @@ def _split(tag: str) -> tuple[str, str]:
     return _KINDS.get(ns, "other:" + ns), local
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value.strip()) if value and value.strip() else None
-    except ValueError:
-        return None
+_TAG_CACHE: dict = {}
+
+
+def _tag(tag) -> tuple[str, str]:
+    """(kind, local) of an element's tag; comments and PIs come back as ('', '')."""
+    found = _TAG_CACHE.get(tag)
+    if found is None:
+        found = _split(tag) if isinstance(tag, str) else ("", "")
+        if len(_TAG_CACHE) < 4096:
+            _TAG_CACHE[tag] = found
+    return found
 
 
 def slugify(name: str) -> str:
@@ -53,10 +59,10 @@ def slugify(name: str) -> str:
 class WXRReader:
     """Parses one WXR stream; iterate for records (Site first, then Authors, Terms, Posts, Problems)."""
 
-    def __init__(self, stream, name: str, progress=None):
+    def __init__(self, stream, name: str, progress=None, repair=True):
         self.name = name
         self.problems: list[Problem] = []
-        self.reader = RepairingReader(stream, name, self._repaired, progress)
+        self.reader = RepairingReader(stream, name, self._repaired, progress, repair)
         self.site: Site | None = None
         self.channel = None
 
@@ -77,6 +83,8 @@ class WXRReader:
                     yield from self.problems
                     self.problems.clear()
         except etree.XMLSyntaxError as error:
+            if not self.reader.repair:
+                raise NeedsRepair(str(error)) from None
             yield from self.problems
             self.problems.clear()
             line = error.position[0] if error.position else None
@@ -189,7 +197,11 @@ class WXRReader:
             return None
         return Term(taxonomy=taxonomy, slug=slug, name=name, wp_id=_int(values.get("term_id")),
                     description=description, parent_slug=parent or None,
-                    meta=self._meta(elem, "termmeta"))
+                    meta=self._meta(self._children(elem, "termmeta"), "termmeta"))
+
+    @staticmethod
+    def _children(elem, local):
+        return [child for child in elem if _tag(child.tag) == ("wp", local)]
 
     def _wp_values(self, elem, keep=()) -> dict[str, str]:
         """Text of the record's WordPress-namespace children, stripped, first occurrence winning."""
@@ -206,56 +218,50 @@ class WXRReader:
             values[local] = _text(child).strip()
         return values
 
-    def _meta(self, elem, local) -> list[tuple[str, str]]:
+    def _meta(self, elems, local) -> list[tuple[str, str]]:
+        """(key, value) of <wp:postmeta>-style elements, values exactly as written."""
         meta = []
-        for child in elem:
-            if isinstance(child.tag, str) and _split(child.tag) == ("wp", local):
-                key = value = None
-                for part in child:
-                    if isinstance(part.tag, str):
-                        part_kind, part_local = _split(part.tag)
-                        if part_kind == "wp" and part_local == "meta_key":
-                            key = _text(part).strip()
-                        elif part_kind == "wp" and part_local == "meta_value":
-                            value = self._body(part)
-                if key is None:
-                    self._problem(child.sourceline, f"<wp:{local}> without a meta_key", "skipped")
-                else:
-                    meta.append((key, value if value is not None else ""))
+        for child in elems:
+            key = value = None
+            for part in child:
+                kind, part_local = _tag(part.tag)
+                if kind == "wp":
+                    if part_local == "meta_key":
+                        key = _text(part).strip()
+                    elif part_local == "meta_value":
+                        value = self._body(part)
+            if key is None:
+                self._problem(child.sourceline, f"<wp:{local}> without a meta_key", "skipped")
+            else:
+                meta.append((key, value if value is not None else ""))
         return meta
 
     def _body(self, elem) -> str:
         """Text kept exactly, except the indentation of exports that put CDATA on its own line."""
-        text = _text(elem)
-        if self.reader.indented_cdata and "\n" in text:
-            text = _TRAILING_INDENT.sub("", _LEADING_INDENT.sub("", text))
-        return text
+        text = elem.text or "" if not len(elem) else _text(elem)
+        return _unindent(text) if self.reader.indented_cdata else text
 
     # -- items ----------------------------------------------------------------------------------------
 
     def _post(self, item) -> Post | None:
         post = Post(wp_id=None, line=item.sourceline)
-        seen = set()
-        refs = []
+        seen, refs, metas = set(), [], []
         for child in item:
-            if not isinstance(child.tag, str):
-                continue
-            kind, local = _split(child.tag)
+            kind, local = _tag(child.tag)
             field = _ITEM_FIELDS.get((kind, local))
             if field is None:
-                if kind == "wp" and local == "postmeta":
-                    continue
-                if kind == "wp" and local == "comment":
-                    comment = self._comment(child)
-                    if comment:
-                        post.comments.append(comment)
+                if kind == "wp":
+                    if local == "postmeta":
+                        metas.append(child)
+                    elif local == "comment":
+                        post.comments.append(self._comment(child))
+                    else:
+                        self._problem(child.sourceline, f"unknown element <wp:{local}> in an item", "ignored")
                 elif kind == "rss" and local == "category":
                     refs.append(child)
                 elif kind.startswith("other:"):
                     self._problem(child.sourceline, f"<{local}> in namespace {kind[6:]} is not a WordPress "
                                   "export element", "ignored")
-                elif kind == "wp":
-                    self._problem(child.sourceline, f"unknown element <wp:{local}> in an item", "ignored")
                 continue
             if field in seen:
                 self._problem(child.sourceline, f"repeated <{local}> in one item", "first kept")
@@ -265,7 +271,8 @@ class WXRReader:
                 setattr(post, field, self._body(child))
             else:
                 setattr(post, field, _ITEM_CONVERT.get(field, str.strip)(_text(child)))
-        post.meta = self._meta(item, "postmeta")
+        post.content_text = html_to_text(post.content)
+        post.meta = self._meta(metas, "postmeta")
         post.terms = self._term_refs(refs)
         if post.wp_id is None and not (post.guid or post.url):
             self._problem(item.sourceline, "item without wp:post_id, guid or link", "skipped")
@@ -291,36 +298,71 @@ class WXRReader:
             unique.setdefault((ref.taxonomy, ref.slug), ref)
         return list(unique.values())
 
-    def _comment(self, elem) -> Comment | None:
-        values = {}
+    def _comment(self, elem) -> Comment:
+        found, metas = {}, []
         for child in elem:
-            if not isinstance(child.tag, str):
-                continue
-            kind, local = _split(child.tag)
-            if kind == "wp" and local != "commentmeta":
-                values.setdefault(local, self._body(child) if local == "comment_content" else _text(child))
-        approved = values.get("comment_approved")
-        approved = approved.strip() if approved is not None else None
-        comment_type = (values.get("comment_type") or "").strip()
+            local = _WP_LOCALS.get(child.tag)
+            if local is None:
+                local = _wp_local(child.tag)
+            if local == "commentmeta":
+                metas.append(child)
+            elif local and local not in found:
+                found[local] = child
+        values = {local: child.text or "" if not len(child) else _text(child) for local, child in found.items()}
+        get = values.get
+        approved = get("comment_approved")
+        approved = approved.strip() if approved else None
+        content = get("comment_content")
+        if content and self.reader.indented_cdata:
+            content = _unindent(content)
         comment = Comment(
-            wp_id=_int(values.get("comment_id")), parent_wp_id=_int(values.get("comment_parent")),
-            user_wp_id=_int(values.get("comment_user_id")) or None,
-            author_name=values.get("comment_author"), author_email=_stripped(values.get("comment_author_email")),
-            author_url=_stripped(values.get("comment_author_url")), author_ip=_stripped(values.get("comment_author_IP")),
-            date=wp_date(values.get("comment_date")), date_gmt=wp_date(values.get("comment_date_gmt")),
-            content=values.get("comment_content"), type=comment_type or "comment",
-            status=_COMMENT_STATUS.get(approved, approved) if approved else None,
-            karma=_int(values.get("comment_karma")), agent=values.get("comment_agent"),
-            meta=self._meta(elem, "commentmeta"))
+            _int(get("comment_id")), _int(get("comment_parent")), _int(get("comment_user_id")) or None,
+            get("comment_author"), _stripped(get("comment_author_email")), _stripped(get("comment_author_url")),
+            _stripped(get("comment_author_IP")), wp_date(get("comment_date")), wp_date(get("comment_date_gmt")),
+            content, (get("comment_type") or "").strip() or "comment",
+            _COMMENT_STATUS.get(approved, approved) if approved else None, html_to_text(content),
+            _int(get("comment_karma")), get("comment_agent"), self._meta(metas, "commentmeta") if metas else [])
         if comment.wp_id is None:
             self._problem(elem.sourceline, "comment without wp:comment_id", "kept, identified by author and date")
         return comment
 
 
 def _text(elem) -> str:
+    """All text inside an element (CDATA sections and any stray markup flattened)."""
     if len(elem):
         return "".join(elem.itertext())
     return elem.text or ""
+
+
+def _unindent(text: str) -> str:
+    if "\n" not in text:
+        return text
+    return _TRAILING_INDENT.sub("", _LEADING_INDENT.sub("", text))
+
+
+_WP_LOCALS: dict = {}
+
+
+def _wp_local(tag) -> str:
+    """Local name of a WordPress-namespace tag, '' for any other (a cached dict lookup)."""
+    local = _WP_LOCALS.get(tag)
+    if local is None:
+        kind, name = _tag(tag)
+        local = name if kind == "wp" else ""
+        if len(_WP_LOCALS) < 4096:
+            _WP_LOCALS[tag] = local
+    return local
+
+
+def _int(value: str | None) -> int | None:
+    if not value:
+        return None
+    if value.isdigit():
+        return int(value)
+    try:
+        return int(value.strip()) if value.strip() else None
+    except ValueError:
+        return None
 
 
 def _stripped(value):

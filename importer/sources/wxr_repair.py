@@ -26,6 +26,7 @@ KNOWN_PREFIXES = {
 }
 
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 13))
 _CONTROL_REF = re.compile(rb"&#(?:x0*[0-8bBcCeEfF]|x0*1[0-9a-fA-F]|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));")
 _BAD_AMP = re.compile(rb"&(?!#[0-9]+;|#x[0-9a-fA-F]+;|(?:amp|lt|gt|quot|apos);)(?:([A-Za-z][A-Za-z0-9]{0,31});)?")
 _TEXT_CDATA_END = re.compile(rb"\]\]>")
@@ -39,6 +40,11 @@ _ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["'
 _WXR_VERSION = re.compile(rb"<wp:wxr_version>\s*(?:<!\[CDATA\[)?\s*(1\.\d)")
 _TEXT_RUN = re.compile(rb"(?<=>)[^<]+")
 _bad_utf8_offsets: list[int] = []
+
+
+def _line_finder(chunk: bytes, base: int, first_line: int):
+    """Line of an offset in a segment starting at `base`, counted only when a repair needs it."""
+    return lambda offset: first_line + chunk.count(b"\n", 0, base + offset)
 
 
 def _keep_cr(cdata: bytes) -> bytes:
@@ -59,11 +65,17 @@ def _note_bad_utf8(error: UnicodeDecodeError):
 codecs.register_error("wparchive-note", _note_bad_utf8)
 
 
-class RepairingReader:
-    """File-like `read(n)` over a raw byte stream, yielding repaired UTF-8 XML."""
+class NeedsRepair(Exception):
+    """Raised in strict mode at the first damage: the caller starts over with repairs on."""
 
-    def __init__(self, raw, name: str, report, progress=None):
+
+class RepairingReader:
+    """File-like `read(n)` over a raw byte stream, yielding repaired UTF-8 XML. With repair off
+    (the fast path for clean files) it only checks the prolog and passes bytes through."""
+
+    def __init__(self, raw, name: str, report, progress=None, repair=True):
         self.raw, self.name, self.report, self.progress = raw, name, report, progress
+        self.repair = repair
         self.out, self.pos = b"", 0
         self.held = b""
         self.line = 1
@@ -92,7 +104,7 @@ class RepairingReader:
             if not self.started:
                 self._start(buf)
                 buf = self._prolog_out
-            self.out, self.pos = self._repair(buf, b""), 0
+            self.out, self.pos = self._repair(buf, b"") if self.repair else buf, 0
             return
         buf = self.held + data
         if not self.started:
@@ -101,6 +113,9 @@ class RepairingReader:
                 return
             self._start(buf)
             buf = self._prolog_out
+        if not self.repair:
+            self.held, self.out, self.pos = b"", buf, 0
+            return
         cut = buf.rfind(b"<")
         if cut <= 0 and len(buf) < MAX_HOLD:
             self.held, self.out, self.pos = buf, b"", 0
@@ -123,11 +138,12 @@ class RepairingReader:
             raise NotWXRError(self.name, "UTF-16 files are not supported; convert the export to UTF-8")
         pos = len(buf) - len(buf.lstrip())
         if buf.startswith(b"<?xml", pos) and pos > 0:
+            self._needs_repair("XML declaration after leading whitespace")
             end = buf.find(b"?>", pos)
             buf = buf[:pos] + self._blank(buf[pos:end + 2]) + buf[end + 2:]
             self.report(1, "XML declaration after leading whitespace", "declaration ignored")
         encoding = _ENCODING.match(buf[pos:])
-        if encoding and encoding.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8", b"us-ascii", b"ascii"):
+        if encoding and self.repair and encoding.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8", b"us-ascii", b"ascii"):
             try:
                 self.codec = codecs.lookup(encoding.group(1).decode())
             except LookupError:
@@ -138,6 +154,10 @@ class RepairingReader:
         buf = self._declare_missing_prefixes(buf, root)
         self.indented_cdata = bool(_INDENTED_CDATA.search(buf))
         self._prolog_out = buf
+
+    def _needs_repair(self, what):
+        if not self.repair:
+            raise NeedsRepair(what)
 
     @staticmethod
     def _blank(segment: bytes) -> bytes:
@@ -200,6 +220,7 @@ class RepairingReader:
                         f"declared as {uri.decode()}")
         if not additions:
             return buf
+        self._needs_repair("undeclared namespace prefixes")
         close = end - 1 if buf[end - 1:end] == b"/" else end
         return buf[:close] + b"".join(additions) + buf[close:]
 
@@ -209,14 +230,14 @@ class RepairingReader:
         first_line = self.line
         self.line += chunk.count(b"\n")
         chunk = self._to_utf8(chunk, first_line)
-        if _CONTROL.search(chunk):
+        if len(chunk.translate(None, _CONTROL_BYTES)) != len(chunk):
             chunk = self._sub_counted(_CONTROL, b"", chunk, first_line, "control character", "removed")
         if b"&#" in chunk and _CONTROL_REF.search(chunk):
             chunk = self._sub_counted(_CONTROL_REF, b"", chunk, first_line,
                                       "character reference to a control character", "removed")
         if b"xmlns" in chunk:
             chunk = self._fix_namespace_uris(chunk, first_line)
-        if not self.in_cdata and b"\r" not in chunk and self._clean(chunk, lookahead):
+        if b"\r" not in chunk and self._clean(chunk, lookahead):
             opens, closes = chunk.rfind(b"<![CDATA["), chunk.rfind(b"]]>")
             if opens != closes:
                 self.in_cdata = opens > closes
@@ -280,7 +301,7 @@ class RepairingReader:
                 cdata, comment = chunk.find(b"<![CDATA[", pos), chunk.find(b"<!--", pos)
                 starts = [i for i in (cdata, comment) if i >= 0]
                 stop = min(starts) if starts else len(chunk)
-                out.append(self._repair_text(chunk[pos:stop], first_line + chunk.count(b"\n", 0, pos)))
+                out.append(self._repair_text(chunk[pos:stop], _line_finder(chunk, pos, first_line)))
                 if not starts:
                     break
                 self.in_cdata = "comment" if stop == comment else True
@@ -305,9 +326,9 @@ class RepairingReader:
             self.in_cdata = False
         return end + 3
 
-    def _repair_text(self, text: bytes, first_line: int) -> bytes:
+    def _repair_text(self, text: bytes, line_at) -> bytes:
         def entity(match):
-            line = first_line + text.count(b"\n", 0, match.start())
+            line = line_at(match.start())
             name = match.group(1)
             char = html5.get(name.decode() + ";") if name else None
             if char:
@@ -322,7 +343,7 @@ class RepairingReader:
             text = _TEXT_RUN.sub(_text_run_keeping_cr, text)
         if b"]]>" in text:
             for match in _TEXT_CDATA_END.finditer(text):
-                self.report(first_line + text.count(b"\n", 0, match.start()), "']]>' outside CDATA",
+                self.report(line_at(match.start()), "']]>' outside CDATA",
                             "escaped as ]]&gt;")
             text = text.replace(b"]]>", b"]]&gt;")
         return text
