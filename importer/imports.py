@@ -26,10 +26,10 @@ class FileReport:
 
 
 _DONE = "done"
-BATCH = 256
+BATCH = 128
 
 
-def parsed_in_child(make_reader, progress=None, depth: int = 8):
+def parsed_in_child(make_reader, progress=None, depth: int = 3):
     """Parse in a forked child process while this one writes, so the parser and SQLite each get a
     core. Records cross in batches through a queue at most `depth` batches deep, so memory stays
     flat on both sides. Where fork is not available the reader runs in this process."""

@@ -58,7 +58,7 @@ def connect(path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA cache_size = -16000")
+    conn.execute("PRAGMA cache_size = -8000")
     conn.executescript(schema_sql())
     return conn
 

@@ -1,0 +1,126 @@
+"""Import benchmarks: the floor, wparchive (fresh, unchanged re-import, forced re-read) and Pelican's
+WXR reader, on generated exports, measured in one run on one machine.
+
+    benchmarks/run [--large] [--repeat N]
+"""
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+SIZES = {"30 MB": 2000, "300 MB": 20000}
+LARGE = {"1 GB": 66000}
+PELICAN_VENV = OUT / "venv-pelican"
+PELICAN_READ = ("import sys; from pelican.tools.pelican_import import wp2fields; "
+                "n = sum(1 for _ in wp2fields(sys.argv[1])); print(n, 'posts')")
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            pending.extend(int(c) for c in children)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def measure(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MB (the process tree, sampled every 10 ms)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss_kb(process.pid))
+        time.sleep(0.01)
+    seconds = time.perf_counter() - started
+    if process.returncode not in (0,):
+        raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read().decode()[-500:]}")
+    return seconds, peak / 1024
+
+
+def best(command, repeat, before=None):
+    results = []
+    for _ in range(repeat):
+        if before:
+            before()
+        results.append(measure(command))
+    return min(r[0] for r in results), max(r[1] for r in results)
+
+
+def remove(*paths):
+    for path in paths:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def pelican_python() -> str | None:
+    python = PELICAN_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PELICAN_VENV)], check=True)
+        done = subprocess.run([str(python), "-m", "pip", "install", "-q", "pelican", "beautifulsoup4", "lxml"])
+        if done.returncode != 0:
+            return None
+    return str(python)
+
+
+def run(sizes: dict, repeat: int):
+    OUT.mkdir(exist_ok=True)
+    wparchive = [sys.executable, "-m", "importer", "import", "-q"]
+    rows = []
+    for label, posts in sizes.items():
+        export = OUT / f"export-{posts}.xml"
+        if not export.exists():
+            subprocess.run([sys.executable, str(HERE / "generate_wxr.py"), str(export), "--posts", str(posts),
+                            "--comments-per-post", "10"], check=True)
+        mb = export.stat().st_size / 1e6
+        floor_db, db = OUT / "floor.db", OUT / "bench.db"
+        floor = best([sys.executable, str(HERE / "floor.py"), str(export), str(floor_db)], repeat,
+                     lambda: remove(floor_db))
+        rows.append((label, "floor (iterparse + executemany)", *floor, mb, floor[0]))
+        fresh = best(wparchive + [str(export), "--db", str(db)], repeat, lambda: remove(db))
+        rows.append((label, "wparchive import, fresh archive", *fresh, mb, floor[0]))
+        again = best(wparchive + [str(export), "--db", str(db)], repeat)
+        rows.append((label, "wparchive import, same file again", *again, mb, floor[0]))
+        forced = best(wparchive + [str(export), "--db", str(db), "--force"], repeat)
+        rows.append((label, "wparchive import --force, unchanged", *forced, mb, floor[0]))
+        if posts == min(sizes.values()):
+            python = pelican_python()
+            if python:
+                pelican = best([python, "-c", PELICAN_READ, str(export)], 1)
+                rows.append((label, "pelican-import WXR reader (no DB)", *pelican, mb, floor[0]))
+        remove(floor_db, db)
+    print_table(rows)
+
+
+def print_table(rows):
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"SQLite {__import__('sqlite3').sqlite_version}, {platform.platform()}")
+    print(f"{'size':<8}{'what':<38}{'seconds':>9}{'MB/s':>8}{'peak RSS MB':>13}{'x floor':>9}")
+    for label, what, seconds, rss, mb, floor in rows:
+        print(f"{label:<8}{what:<38}{seconds:>9.2f}{mb / seconds:>8.1f}{rss:>13.0f}{floor / seconds:>9.2f}")
+    print("x floor = throughput relative to the floor on the same file (above 1 is faster than the floor)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--large", action="store_true", help="also the 1 GB export")
+    parser.add_argument("--repeat", type=int, default=1, help="best of N runs per measurement")
+    args = parser.parse_args()
+    run({**SIZES, **(LARGE if args.large else {})}, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
