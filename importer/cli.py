@@ -1,5 +1,7 @@
 """The `wparchive` command: options in, library calls, a readable report out."""
+import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -113,6 +115,44 @@ def info(db_path):
         click.echo(archive_info.describe(db_path))
     except WparchiveError as error:
         raise click.ClickException(str(error))
+
+
+@cli.command()
+@db_option
+@click.option("--port", default=8001, show_default=True, help="Port to listen on (127.0.0.1 only).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface; 0.0.0.0 exposes the archive.")
+def serve(db_path, port, host):
+    """Open the archive in Datasette with the project's metadata, canned queries and safe HTML."""
+    import tempfile
+
+    from .datasette_config import write_settings
+
+    if not Path(db_path).exists():
+        raise click.ClickException(f"{db_path}: no archive here; run `wparchive import` first")
+    connect(db_path).close()  # brings an older archive's schema up to date
+    settings = Path(tempfile.mkdtemp(prefix="wparchive-"))
+    try:
+        options = write_settings(db_path, settings)
+    except RuntimeError as error:
+        raise click.ClickException(str(error))
+    command = [sys.executable, "-m", "datasette", "serve", str(db_path), "--host", host, "--port", str(port),
+               *options]
+    os.execv(sys.executable, command)
+
+
+@cli.command("datasette-settings")
+@db_option
+@click.option("--out", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for metadata.json (and config.json for Datasette 1.0).")
+def datasette_settings(db_path, out):
+    """Write the Datasette metadata for running `datasette archive.db` yourself."""
+    from .datasette_config import write_settings
+
+    try:
+        options = write_settings(db_path, out)
+    except RuntimeError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"datasette {db_path} " + " ".join(options))
 
 
 def main():

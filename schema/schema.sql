@@ -91,6 +91,7 @@ CREATE INDEX IF NOT EXISTS posts_parent ON posts(parent_id);
 CREATE INDEX IF NOT EXISTS posts_author ON posts(author_id);
 CREATE INDEX IF NOT EXISTS posts_site_guid ON posts(site_id, guid);
 CREATE INDEX IF NOT EXISTS posts_date_gmt ON posts(date_gmt);
+CREATE INDEX IF NOT EXISTS posts_url ON posts(url);
 
 CREATE TABLE IF NOT EXISTS comments (
     id INTEGER PRIMARY KEY,
