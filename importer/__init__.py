@@ -1,4 +1,5 @@
 """wparchive: archive WordPress blogs into one normalized SQLite database, ready for Datasette."""
+__version__ = "0.1.0"
 from .errors import DamagedInputError, HostileInputError, InputError, NotWXRError, WparchiveError
 from .imports import FileReport, import_input
 from .inputs import Input, expand

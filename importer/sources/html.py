@@ -1,0 +1,330 @@
+"""A post and its comments from a WordPress page of any theme, as a reader sees it.
+
+Anchored on WordPress's own ids: the post's from the body class (postid-N, page-id-N), the
+article id (post-N), the shortlink (?p=N) or the comment form; each comment's from its element
+id (comment-N, li-comment-N, div-comment-N), with the thread read from how comments nest. Page
+furniture (forms, widgets, share and Like buttons, navigation) never makes it into a record.
+"""
+import re
+import weakref
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from lxml import etree, html
+
+from ..model import Comment, Post, Site
+from ..text import html_to_text
+
+_COMMENT_ID = re.compile(r"^(?:li-|div-)?comment-(\d+)$")
+_WAYBACK = re.compile(r"^https?://web\.archive\.org/web/\d+[a-z_]*/(.+)$")
+_SAYS = re.compile(r"\s*(says|said|sagt|schreibt|meint|dice|dijo|dit|scrive|zegt|escreveu|disse)\s*:?\s*$", re.I)
+CONTENT_CLASSES = ("entry-content", "post-content", "entry-body", "article-content", "post-entry", "entrytext",
+                   "post-bodycopy", "single-blog-content", "storycontent", "entry", "post-body", "section-body",
+                   "content", "body")
+COMMENT_TEXT_CLASSES = ("comment-text", "comment-content", "comment-entry", "comment_text", "commenttext",
+                        "comment-body")
+FURNITURE = re.compile(r"(^|[-_ ])(share|sharing|sharedaddy|social|addtoany|jp-relatedposts|related|likes?|"
+                       r"wpl-likebox|reply|edit-link|comment-edit|navigation|nav-links|subscribe|newsletter|"
+                       r"advert|ads|adsbygoogle|sponsor|widget|sidebar|respond|comment-respond|says|"
+                       r"comment-meta|commentmetadata|comment-metadata|comment-author|vcard|avatar|"
+                       r"screen-reader-text|post-meta|entry-meta|entry-footer|author-bio|author-box)($|[-_ ])", re.I)
+_ORIGINALS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+NEVER = ("script", "style", "noscript", "form", "template", "iframe", "button", "input", "select", "textarea",
+         "nav", "aside")
+
+
+@dataclass
+class Page:
+    """What one page holds: the site it belongs to, its post, and links to more comment pages."""
+    site: Site
+    post: Post | None
+    comment_pages: list[str] = field(default_factory=list)
+
+
+def page_from_html(markup, url: str | None = None) -> Page:
+    doc = html.fromstring(markup if isinstance(markup, bytes) else markup.encode("utf-8"))
+    url = _original(url or _canonical(doc) or "")
+    site = Site(url=_site_url(doc, url), title=_site_title(doc), language=doc.get("lang"))
+    post = _post(doc, url)
+    return Page(site, post, _comment_pages(doc, url))
+
+
+# -- the site -------------------------------------------------------------------------------------
+
+def _canonical(doc) -> str | None:
+    for href in doc.xpath('//link[@rel="canonical"]/@href | //meta[@property="og:url"]/@content'):
+        return href
+    return None
+
+
+def _original(url: str) -> str:
+    """The page's own URL, also for a Wayback Machine capture."""
+    match = _WAYBACK.match(url)
+    return match.group(1) if match else url
+
+
+def _site_url(doc, url: str) -> str | None:
+    for href in doc.xpath('//link[@rel="https://api.w.org/"]/@href'):
+        return _original(urljoin(url, href)).split("/wp-json")[0].split("?rest_route")[0]
+    for href in doc.xpath('//link[@rel="alternate" and contains(@type, "rss")]/@href'):
+        href = _original(urljoin(url, href))
+        if "/comments/feed" not in href and re.search(r"/feed/?$", href) and not re.search(r"/\d{4}/", href):
+            return re.sub(r"/feed/?$", "", href)
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else None
+
+
+def _site_title(doc) -> str | None:
+    for title in doc.xpath('//meta[@property="og:site_name"]/@content'):
+        return title.strip()
+    return None
+
+
+# -- the post -------------------------------------------------------------------------------------
+
+def _post_id(doc) -> int | None:
+    body = " ".join(doc.xpath("//body/@class"))
+    match = re.search(r"\b(?:postid|page-id)-(\d+)\b", body)
+    if match:
+        return int(match.group(1))
+    for value in doc.xpath('//input[@name="comment_post_ID"]/@value'):
+        if value.isdigit():
+            return int(value)
+    for href in doc.xpath('//link[@rel="shortlink"]/@href'):
+        ids = parse_qs(urlsplit(href).query).get("p")
+        if ids and ids[0].isdigit():
+            return int(ids[0])
+    ids = {int(m.group(1)) for i in doc.xpath('//article/@id | //div/@id') if (m := re.match(r"^post-(\d+)$", i))}
+    return ids.pop() if len(ids) == 1 else None
+
+
+def _container(doc, post_id):
+    """The element holding the post: the one marked with its id that holds the most text."""
+    candidates = []
+    if post_id is not None:
+        candidates = doc.xpath(f'//*[@id="post-{post_id}" or contains(concat(" ", @class, " "), " post-{post_id} ")]')
+    candidates = candidates or doc.xpath("//article") or doc.xpath("//main")
+    candidates = [c for c in candidates if not _in_comments(c) and c.tag != "body"]
+    if candidates:
+        return max(candidates, key=lambda c: len(c.xpath(".//p")))
+    return doc.body if doc.body is not None else doc
+
+
+def _post(doc, url: str) -> Post | None:
+    post_id = _post_id(doc)
+    container = _container(doc, post_id)
+    body_class = " ".join(doc.xpath("//body/@class"))
+    post_type = "page" if re.search(r"\bpage-id-\d+", body_class) else "post"
+    content_elem = _post_content(container)
+    content = _inner_html(content_elem) if content_elem is not None else None
+    title = (_first_text(container, ['.//*[contains(concat(" ", @class, " "), " entry-title ")]',
+                                     './/*[contains(concat(" ", @class, " "), " post-title ")]', ".//h1", ".//h2"],
+                         outside=content_elem)
+             or next(iter(doc.xpath('//meta[@property="og:title"]/@content')), None)
+             or _first_text(doc, ["//h1"]))
+    if post_id is None and content is None and not title:
+        return None
+    post = Post(wp_id=post_id, type=post_type, status="publish", title=title, url=url or None,
+                content=content, content_text=html_to_text(content) if content else None)
+    post.date, post.date_gmt = _dates(container.xpath('.//time[@datetime]/@datetime')
+                                      or doc.xpath('//meta[@property="article:published_time"]/@content'))
+    author = _first_text(container, ['.//*[@rel="author"]', './/*[contains(@class, "author")]//a'])
+    post.author_login = None
+    post.comments = _comments(doc)
+    post.line = None
+    if author:
+        post.meta.append(("_wparchive_author_name", author))
+    return post
+
+
+def _post_content(container):
+    """The element with the post's text (cleaned copy), or None."""
+    for name in CONTENT_CLASSES:
+        found = [e for e in container.xpath(f'.//*[contains(concat(" ", normalize-space(@class), " "), " {name} ")]')
+                 if not _in_comments(e)]
+        if found:
+            return _clean(found[0], original=found[0])
+    found = container.xpath('.//*[@itemprop="articleBody"]')
+    if found:
+        return _clean(found[0], original=found[0])
+    blocks = [e for e in container.iter("div", "section", "article") if not _in_comments(e)]
+    densest = max(blocks, key=lambda e: sum(1 for c in e if c.tag == "p"), default=None)
+    if densest is not None and any(c.tag == "p" for c in densest):
+        return _clean(densest, original=densest)
+    return None
+
+
+_COMMENT_AREA = {"comment", "comments", "commentlist", "comment-list", "comments-area", "comment-body", "children"}
+
+
+def _in_comments(elem) -> bool:
+    """True inside the comment thread or the comment form, where the post's own parts never are."""
+    for ancestor in elem.iterancestors():
+        ident = ancestor.get("id") or ""
+        if _COMMENT_ID.match(ident) or ident in ("comments", "respond"):
+            return True
+        if _COMMENT_AREA & set((ancestor.get("class") or "").split()):
+            return True
+    return False
+
+
+# -- comments -------------------------------------------------------------------------------------
+
+def _comment_nodes(doc) -> dict[int, object]:
+    """The outermost element carrying each comment id, in document order."""
+    nodes: dict[int, object] = {}
+    for elem in doc.iter(etree.Element):
+        match = _COMMENT_ID.match(elem.get("id") or "")
+        if match and not any(a.tag in ("script", "template") for a in elem.iterancestors()):
+            nodes.setdefault(int(match.group(1)), elem)
+    return nodes
+
+
+def _comments(doc) -> list[Comment]:
+    nodes = _comment_nodes(doc)
+    owner = {node: number for number, node in nodes.items()}
+    comments, last_at_depth = [], {}
+    for number, node in nodes.items():
+        parent = next((owner[a] for a in node.iterancestors() if a in owner and owner[a] != number), None)
+        depth = _depth(node)
+        if parent is None and depth and depth > 1:
+            parent = last_at_depth.get(depth - 1)  # markup that lost its nesting still says depth-N
+        if depth:
+            last_at_depth[depth] = number
+        own = _own_region(node, owner, number)
+        classes = " ".join((node.get("class") or "").split() + (own.get("class") or "").split())
+        kind = "pingback" if "pingback" in classes else "trackback" if "trackback" in classes else "comment"
+        author, author_url = _comment_author(own)
+        content = _comment_content(own)
+        date, date_gmt = _dates(own.xpath(".//time/@datetime"))
+        comments.append(Comment(
+            wp_id=number, parent_wp_id=parent or 0, author_name=author, author_url=author_url,
+            date=date, date_gmt=date_gmt, content=content, type=kind,
+            status="pending" if re.search(r"awaiting moderation", own.text_content(), re.I) else "approved",
+            content_text=html_to_text(content) if content is not None else None))
+    return comments
+
+
+def _depth(node) -> int | None:
+    match = re.search(r"\bdepth-(\d+)\b", node.get("class") or "")
+    return int(match.group(1)) if match else None
+
+
+def _own_region(node, owner, number):
+    """A copy of the comment's element without the replies nested in it."""
+    copy = html.fromstring(html.tostring(node))
+    for elem in list(copy.iter(etree.Element)):
+        match = _COMMENT_ID.match(elem.get("id") or "")
+        if match and int(match.group(1)) != number and elem.getparent() is not None:
+            elem.getparent().remove(elem)
+    for children in copy.xpath('.//*[contains(concat(" ", @class, " "), " children ")]'):
+        children.getparent().remove(children)
+    return copy
+
+
+def _comment_author(own) -> tuple[str | None, str | None]:
+    """Commenter's name and link: the name-like part (.fn, strong, a link) of the author element."""
+    for path in ('.//*[contains(concat(" ", @class, " "), " fn ")]', './/*[@itemprop="author"]',
+                 './/a[contains(concat(" ", @class, " "), " url ")]', './/*[contains(@class, "author-link")]',
+                 './/*[contains(@class, "comment-author")]', './/cite', './/*[contains(@class, "author")]'):
+        for elem in own.xpath(path):
+            inner = [e for e in elem.xpath('.//strong | .//b | .//a[not(contains(@class, "reply"))]')
+                     if " ".join(e.text_content().split())]
+            named = inner[0] if inner and elem.tag not in ("a",) else elem
+            name = _SAYS.sub("", " ".join(named.text_content().split())).rstrip(" ,:;-")
+            if name:
+                links = [named] if named.tag == "a" else named.xpath(".//a[@href]") or elem.xpath(".//a[@href]")
+                href = links[0].get("href") if links else None
+                keep = href and not href.startswith(("#", "/")) and "replytocom" not in href
+                return name, _original(href) if keep else None
+    return None, None
+
+
+def _comment_content(own) -> str | None:
+    for name in COMMENT_TEXT_CLASSES:
+        found = own.xpath(f'.//*[contains(concat(" ", @class, " "), " {name} ") or '
+                          f'substring(concat(" ", @class, " "), string-length(concat(" ", @class, " ")) - '
+                          f'{len(name)}) = "{name} "]')
+        found = [e for e in found if e is not own]
+        if found:
+            return _inner_html(_clean(found[0]))
+    for elem in own.xpath('.//*[@itemprop="text" or @itemprop="commentText"]'):
+        return _inner_html(_clean(elem))
+    paragraphs = own.xpath(".//p")
+    if paragraphs:
+        return "\n".join(html.tostring(_clean(p), encoding="unicode").strip() for p in paragraphs)
+    return None
+
+
+def _comment_pages(doc, url: str) -> list[str]:
+    """Other pages of this post's comments (comment-page-N, cpage=N), in order, each once."""
+    pages = []
+    for href in doc.xpath("//a/@href"):
+        if re.search(r"/comment-page-\d+/?|[?&]cpage=\d+", href):
+            full = _original(urljoin(url, href)).split("#")[0]
+            if full not in pages and full.rstrip("/") != url.rstrip("/"):
+                pages.append(full)
+    return pages
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+def _clean(elem, original=None):
+    """Remove furniture (forms, scripts, share/like/related blocks) from a copy of an element.
+    The copy remembers the element it came from, so callers can tell what lies inside it."""
+    copy = html.fromstring(html.tostring(elem))
+    _ORIGINALS[copy] = original
+    for bad in list(copy.iter(*NEVER)):
+        if bad is not copy and bad.getparent() is not None:
+            bad.getparent().remove(bad)
+    for bad in list(copy.iter(etree.Element)):
+        if bad is copy or bad.getparent() is None:
+            continue
+        if FURNITURE.search(bad.get("class") or "") or FURNITURE.search(bad.get("id") or ""):
+            _drop_keeping_tail(bad)
+    return copy
+
+
+def _drop_keeping_tail(elem):
+    parent = elem.getparent()
+    if elem.tail:
+        previous = elem.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + elem.tail
+        else:
+            parent.text = (parent.text or "") + elem.tail
+    parent.remove(elem)
+
+
+def _inner_html(elem) -> str:
+    parts = [elem.text or ""] + [html.tostring(child, encoding="unicode") for child in elem]
+    return "".join(parts).strip()
+
+
+def _first_text(container, paths, outside=None) -> str | None:
+    """Text of the first element found (not in comments, not inside `outside`), scripts and styles left out."""
+    skip = _ORIGINALS.get(outside) if outside is not None else None
+    for path in paths:
+        for elem in container.xpath(path):
+            if _in_comments(elem) or (skip is not None and (elem is skip or skip in elem.iterancestors())):
+                continue
+            text = " ".join(t for t in elem.xpath(".//text()[not(ancestor::style) and not(ancestor::script)]"))
+            text = " ".join(text.split())
+            if text:
+                return text
+    return None
+
+
+def _dates(values) -> tuple[str | None, str | None]:
+    """(site-local, UTC) from an ISO 8601 datetime with its offset."""
+    for value in values:
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        local = moment.strftime("%Y-%m-%d %H:%M:%S")
+        if moment.tzinfo is None:
+            return local, None
+        return local, moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return None, None
