@@ -117,6 +117,65 @@ def info(db_path):
         raise click.ClickException(str(error))
 
 
+def fetcher_options(command):
+    command = click.option("--delay", default=1.0, show_default=True, type=float,
+                           help="Seconds between requests to the site.")(command)
+    command = click.option("--max-requests", type=int, default=None, help="Stop after this many requests.")(command)
+    command = click.option("--ignore-robots", is_flag=True, help="Do not honour robots.txt (your own site only).")(command)
+    return command
+
+
+def _fetcher(url, delay, max_requests, ignore_robots):
+    from .http import Fetcher
+
+    return Fetcher(url, delay=delay, max_requests=max_requests, robots=not ignore_robots)
+
+
+@cli.command()
+@click.argument("url")
+@db_option
+@click.option("--via", type=click.Choice(["auto", "rest", "wpcom", "feed", "html"]), default="auto",
+              show_default=True, help="Force one source instead of the richest the site offers.")
+@click.option("--no-pages", is_flag=True, help="With the REST API, skip reading post pages for pingbacks.")
+@fetcher_options
+@quiet_option
+def scrape(url, db_path, via, no_pages, delay, max_requests, ignore_robots, quiet):
+    """Archive a live blog: REST API, else sitemaps, feeds and its pages."""
+    from .http import FetchError
+    from .scrape import scrape as scrape_site
+
+    conn = connect(db_path)
+    fetcher = _fetcher(url, delay, max_requests, ignore_robots)
+    try:
+        report = scrape_site(conn, url, via=via, fetcher=fetcher, pages=not no_pages)
+    except FetchError as error:
+        raise click.ClickException(str(error))
+    finally:
+        conn.close()
+    if not quiet:
+        click.echo(f"{url}: via {report.via}, {report.requests} requests in {report.seconds:.1f} s "
+                   f"(run {report.run_id})")
+        click.echo(_summary(report.counts, report.problems, db_path))
+    if report.error:
+        click.echo(f"error: {report.error}", err=True)
+    sys.exit(1 if report.error else 0)
+
+
+@cli.command()
+@click.argument("url")
+@fetcher_options
+def discover(url, delay, max_requests, ignore_robots):
+    """Print what a site exposes (REST API, feeds, sitemaps) without writing anything."""
+    from .http import FetchError
+    from .scrape import discover as discover_site
+
+    try:
+        found = discover_site(_fetcher(url, delay, max_requests, ignore_robots), url)
+    except FetchError as error:
+        raise click.ClickException(str(error))
+    click.echo("\n".join(found.lines()))
+
+
 @cli.command()
 @db_option
 @click.option("--port", default=8001, show_default=True, help="Port to listen on (127.0.0.1 only).")

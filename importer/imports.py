@@ -8,6 +8,7 @@ from functools import partial
 from .errors import DamagedInputError, InputError
 from .inputs import Input
 from .model import Problem
+from .sources.html import page_from_html
 from .sources.wxr import WXRReader
 from .sources.wxr_repair import NeedsRepair
 from .store import Writer
@@ -114,6 +115,8 @@ def import_input(conn, item: Input, force: bool = False, progress=None) -> FileR
 
 
 def _import_checked(conn, item, sha256, has_cr, progress, started) -> FileReport:
+    if item.kind == "html":
+        return _import_page(conn, item, sha256, started)
     for repair in ((True,) if has_cr else (False, True)):
         writer = Writer(conn, item.name, sha256, source="wxr", seen=item.modified)
         try:
@@ -128,6 +131,24 @@ def _import_checked(conn, item, sha256, has_cr, progress, started) -> FileReport
             writer.abandon()
             raise
     return FileReport(item.name, status, writer.counts, writer.problems, error,
+                      time.monotonic() - started, writer.run_id)
+
+
+def _import_page(conn, item: Input, sha256: str, started: float) -> FileReport:
+    """A saved page: its post and comments, read with the same extractor the scraper uses."""
+    with item.open() as stream:
+        page = page_from_html(stream.read())
+    if page.post is None:
+        return FileReport(item.name, "failed", error=f"{item.name}: no WordPress post found on the page")
+    writer = Writer(conn, item.name, sha256, source="html", seen=item.modified)
+    try:
+        writer.write(page.site)
+        writer.write(page.post)
+        writer.finish()
+    except BaseException:
+        writer.abandon()
+        raise
+    return FileReport(item.name, "imported", writer.counts, writer.problems, None,
                       time.monotonic() - started, writer.run_id)
 
 

@@ -10,7 +10,7 @@ from typing import BinaryIO, Callable
 
 from .errors import InputError
 
-SUFFIXES = (".xml", ".xml.gz", ".wxr", ".zip")
+SUFFIXES = (".xml", ".xml.gz", ".wxr", ".zip", ".html", ".htm")
 
 
 @dataclass
@@ -20,6 +20,11 @@ class Input:
     size: int
     modified: str
     opener: Callable[[], BinaryIO]
+
+    @property
+    def kind(self) -> str:
+        """wxr for exports, html for saved pages."""
+        return "html" if self.name.lower().endswith((".html", ".htm")) else "wxr"
 
     def open(self) -> BinaryIO:
         try:
@@ -58,7 +63,7 @@ def expand(sources) -> list[Input]:
             files = sorted((p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(SUFFIXES)),
                            key=lambda p: _natural(str(p)))
             if not files:
-                raise InputError(str(path), "the directory holds no .xml, .xml.gz or .zip exports")
+                raise InputError(str(path), "the directory holds no exports (.xml, .xml.gz, .zip) or saved pages (.html)")
             inputs.extend(i for f in files for i in _from_file(f))
         elif path.is_file():
             inputs.extend(_from_file(path))

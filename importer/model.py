@@ -67,6 +67,7 @@ class Comment:
     karma: int | None = None
     agent: str | None = None
     meta: list[tuple[str, str]] = field(default_factory=list)
+    post_wp_id: int | None = None  # set when a source yields comments apart from their post (REST)
 
 
 @dataclass(slots=True)
@@ -83,6 +84,9 @@ class Post:
     modified: str | None = None
     modified_gmt: str | None = None
     author_login: str | None = None
+    author_wp_id: int | None = None
+    author_nicename: str | None = None  # pages name authors by /author/<nicename>/ and display name
+    author_name: str | None = None
     parent_wp_id: int | None = None
     menu_order: int | None = None
     content: str | None = None

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .model import Author, Comment, Post, Problem, Site, Term
-from .text import html_to_text, site_key
+from .text import comparable, html_to_text, site_key
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 BATCH = 500
@@ -109,6 +109,7 @@ class Writer:
         self.authors: dict[str, int] = {}
         self.terms: dict[tuple[str, str], int] = {}
         self.posts: list[Post] = []
+        self.loose_comments: list[Comment] = []
         self.post_wp_ids: set[int] = set()
         conn.execute("PRAGMA foreign_keys = OFF")  # ids come from the archive itself; checked in tests
         conn.execute("BEGIN IMMEDIATE")
@@ -126,6 +127,8 @@ class Writer:
     def write(self, record):
         if isinstance(record, Post):
             self._post(record)
+        elif isinstance(record, Comment):
+            self._loose_comment(record)
         elif isinstance(record, Problem):
             self.problem(record)
         elif isinstance(record, Term):
@@ -200,6 +203,9 @@ class Writer:
         if row is None and author.login is not None:
             row = self.conn.execute("SELECT id FROM authors WHERE site_id = ? AND login = ?",
                                     (self.site_id, author.login)).fetchone()
+        if row is None and author.nicename is not None:
+            row = self.conn.execute("SELECT id FROM authors WHERE site_id = ? AND (nicename = ? OR login = ?)",
+                                    (self.site_id, author.nicename, author.nicename)).fetchone()
         if row is None:
             author_id = self._insert_row("authors", values)
             self.counts.add("authors", added=1)
@@ -234,7 +240,17 @@ class Writer:
             term_id = self._term(Term(taxonomy=taxonomy, slug=slug, name=name))
         return term_id
 
-    def _author_id(self, login: str | None) -> int | None:
+    def _author_id(self, login: str | None, wp_id: int | None = None, nicename: str | None = None,
+                   name: str | None = None) -> int | None:
+        """The author a post names: by user id, login, or (pages) nicename; created if new."""
+        for column, value in (("wp_id", wp_id), ("nicename", nicename)):
+            if value:
+                row = self.conn.execute(f"SELECT id FROM authors WHERE site_id = ? AND {column} = ?",
+                                        (self.site_id, value)).fetchone()
+                if row:
+                    return row[0]
+        if nicename and not login:
+            return self._author(Author(login=None, nicename=nicename, display_name=name))
         if not login:
             return None
         author_id = self.authors.get(login)
@@ -272,7 +288,33 @@ class Writer:
         if post.comments:
             self._save_comments([(post_id, c) for c in post.comments])
 
+    def _loose_comment(self, comment: Comment):
+        """A comment given apart from its post (REST, comment feeds): its post must be archived."""
+        self._require_site()
+        self.loose_comments.append(comment)
+        if len(self.loose_comments) >= BATCH:
+            self.flush()
+
+    def _flush_loose_comments(self):
+        comments, self.loose_comments = self.loose_comments, []
+        found = dict(self._select_in("SELECT wp_id, id FROM posts WHERE site_id = ? AND wp_id IN ({})",
+                                     sorted({c.post_wp_id for c in comments if c.post_wp_id})))
+        pairs = []
+        for comment in comments:
+            if comment.post_wp_id in found:
+                pairs.append((found[comment.post_wp_id], comment))
+            else:
+                self.problem(Problem(f"comment {comment.wp_id} belongs to post {comment.post_wp_id}, "
+                                     "which is not archived", "skipped"))
+        if pairs:
+            self._save_comments(pairs)
+
     def flush(self):
+        self._flush_posts()
+        if self.loose_comments:
+            self._flush_loose_comments()
+
+    def _flush_posts(self):
         posts, self.posts = self.posts, []
         if not posts:
             return
@@ -304,7 +346,7 @@ class Writer:
             self.fts_done[table] = self.conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
 
     def _post_row(self, post: Post) -> tuple:
-        author_id = self._author_id(post.author_login)
+        author_id = self._author_id(post.author_login, post.author_wp_id, post.author_nicename, post.author_name)
         values = (self.site_id, post.wp_id, post.type, post.status, post.title, post.slug, post.url,
                   post.guid, post.date, post.date_gmt, post.modified, post.modified_gmt, author_id,
                   post.author_login, post.parent_wp_id, post.menu_order, post.content,
@@ -319,6 +361,8 @@ class Writer:
         for post in posts:
             if post.wp_id is None:
                 ids[id(post)] = self._save_unkeyed_post(post)
+        if keyed and self.source != "wxr":
+            self._keep_unchanged_text("posts", keyed, ("title", "excerpt"))
         if keyed:
             rows = [self._post_row(p) + (self.site_id, p.parent_wp_id) for p in keyed]
             changed, added = self._executemany_counted("posts", POST_UPSERT, rows)
@@ -348,7 +392,30 @@ class Writer:
         self.counts.add("posts", updated=int(changed), unchanged=int(not changed))
         return row[0]
 
+    def _keep_unchanged_text(self, table: str, records: list, fields: tuple[str, ...]):
+        """Rendered sources (REST, HTML, feeds) show WordPress's text after texturize and wpautop.
+        Where the text reads the same as the archived value, the archived value (often an
+        export's raw source) stays: markup alone is not a change."""
+        columns = ", ".join(("content_text",) + fields)
+        stored = {row[0]: row[1:] for row in self._select_in(
+            f"SELECT wp_id, {columns} FROM {table} WHERE site_id = ? AND wp_id IN ({{}})",
+            sorted({r.wp_id for r in records}))}
+        for record in records:
+            old = stored.get(record.wp_id)
+            if old is None:
+                continue
+            if record.content_text is None:
+                record.content_text = html_to_text(record.content)
+            if record.content is not None and comparable(record.content_text) == comparable(old[0]):
+                record.content = record.content_text = None
+            for name, old_value in zip(fields, old[1:]):
+                value = getattr(record, name)
+                if value is not None and comparable(html_to_text(value)) == comparable(html_to_text(old_value)):
+                    setattr(record, name, None)
+
     def _save_comments(self, pairs: list[tuple[int, Comment]]):
+        if self.source != "wxr":
+            self._keep_unchanged_text("comments", [c for _, c in pairs if c.wp_id is not None], ("author_name",))
         keyed, with_meta = [], []
         for post_id, c in pairs:
             if c.wp_id is None:

@@ -52,3 +52,18 @@ def site_key(url: str | None) -> str | None:
         host = host[4:]
     port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
     return f"{host}{port}{parts.path.rstrip('/')}"
+
+
+_TYPOGRAPHY = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"', "\u2018": "'",
+                             "\u2019": "'", "\u201a": "'", "\u2032": "'", "\u2013": "-", "\u2014": "-",
+                             "\u2026": "...", "\u00a0": " ", "\u00d7": "x", "\u00a9": "(c)", "\u00ae": "(r)",
+                             "\u2122": "(tm)"})
+_DASHES = re.compile(r"-{2,}")
+
+
+def comparable(text: str | None) -> str:
+    """Text as WordPress's texturize would not change it: for deciding whether a post changed
+    when one source shows raw text and another the rendered page."""
+    if not text:
+        return ""
+    return _DASHES.sub("-", " ".join(html.unescape(text).translate(_TYPOGRAPHY).split()))

@@ -129,13 +129,22 @@ def _post(doc, url: str) -> Post | None:
                 content=content, content_text=html_to_text(content) if content else None)
     post.date, post.date_gmt = _dates(container.xpath('.//time[@datetime]/@datetime')
                                       or doc.xpath('//meta[@property="article:published_time"]/@content'))
-    author = _first_text(container, ['.//*[@rel="author"]', './/*[contains(@class, "author")]//a'])
-    post.author_login = None
+    post.author_nicename, post.author_name = _post_author(container)
+    if re.search(r"\bpost-password-required\b", body_class) or container.xpath('.//form[contains(@class, "post-password-form")]'):
+        post.content = post.content_text = None  # the page shows a password form, not the text
     post.comments = _comments(doc)
-    post.line = None
-    if author:
-        post.meta.append(("_wparchive_author_name", author))
     return post
+
+
+def _post_author(container) -> tuple[str | None, str | None]:
+    """(nicename, display name) from the /author/<nicename>/ link of the post's byline."""
+    for link in container.xpath('.//a[contains(@href, "/author/") or @rel="author"]'):
+        if _in_comments(link):
+            continue
+        match = re.search(r"/author/([^/?#]+)", link.get("href") or "")
+        name = " ".join(link.text_content().split()) or None
+        return (match.group(1) if match else None), name
+    return None, None
 
 
 def _post_content(container):

@@ -1,0 +1,172 @@
+"""Archiving a live blog: find what it offers, read the richest source, write it like any import.
+
+REST API first (all posts, pages, media, terms, users, comments in a few requests), then the
+posts' pages for what REST hides from anonymous readers (pingbacks, trackbacks). Without REST:
+sitemaps or the feed for the list of posts, and every post's page, comment pages included.
+"""
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from .http import BudgetExhausted, Fetcher, FetchError
+from .model import Post, Problem, Site
+from .sources.feeds import feed_items, feed_url
+from .sources.html import page_from_html
+from .sources.rest import RestAPI, find_api_root, rest_records
+from .sources.sitemap import sitemap_urls
+from .store import Writer
+
+VIA = ("auto", "rest", "wpcom", "feed", "html")
+
+
+@dataclass
+class Discovery:
+    url: str
+    rest_root: str | None = None
+    wordpress_com: bool = False
+    feed: str | None = None
+    sitemaps: list[str] = field(default_factory=list)
+    title: str | None = None
+
+    def lines(self) -> list[str]:
+        return [f"site: {self.url}" + (f" ({self.title})" if self.title else ""),
+                f"REST API: {self.rest_root or 'not found'}",
+                f"WordPress.com: {'yes' if self.wordpress_com else 'no'}",
+                f"feed: {self.feed or 'not found'}",
+                f"sitemaps: {', '.join(self.sitemaps) or 'none announced'}"]
+
+
+@dataclass
+class ScrapeReport:
+    url: str
+    via: str
+    requests: int = 0
+    seconds: float = 0.0
+    counts: dict = field(default_factory=dict)
+    problems: int = 0
+    run_id: int | None = None
+    error: str | None = None
+
+
+def discover(fetcher: Fetcher, url: str) -> Discovery:
+    """What the site exposes, without writing anything."""
+    home = fetcher.get(url)
+    found = Discovery(url=url, title=page_from_html(home.content, url).site.title)
+    found.rest_root = find_api_root(fetcher, url, home)
+    host = urlsplit(url).hostname or ""
+    found.wordpress_com = host.endswith(".wordpress.com") or "wordpress.com" in home.headers.get("x-hacker", "") \
+        or "s0.wp.com" in home.text
+    found.feed = feed_url(home.text, url)
+    if fetcher.robots and fetcher._rules is not None:
+        found.sitemaps = list(fetcher._rules.site_maps() or [])
+    return found
+
+
+def scrape(conn, url: str, via: str = "auto", fetcher: Fetcher | None = None, pages: bool = True,
+           progress=None) -> ScrapeReport:
+    """Archive the blog at `url` into the open archive, in one transaction."""
+    started = time.monotonic()
+    fetcher = fetcher or Fetcher(url)
+    report = ScrapeReport(url=url, via=via)
+    found = discover(fetcher, url)
+    chosen = via if via != "auto" else ("rest" if found.rest_root else "html")
+    if chosen in ("rest", "wpcom") and not found.rest_root:
+        raise FetchError(url, f"--via {via}: the site offers no REST API")
+    report.via = chosen
+    writer = Writer(conn, url, None, source="rest" if chosen in ("rest", "wpcom") else "html")
+    problems = []
+
+    def note(where, reason):
+        problems.append(Problem(f"{where}: {reason}", "skipped; the run went on"))
+
+    try:
+        if chosen in ("rest", "wpcom"):
+            records = _rest_then_pages(fetcher, found, url, note, pages)
+        else:
+            records = _pages(fetcher, found, url, note)
+        for record in records:
+            writer.write(record)
+            while problems:
+                writer.problem(problems.pop(0))
+            if progress:
+                progress(fetcher.requests)
+    except BudgetExhausted as stop:
+        report.error = str(stop)
+        writer.problem(Problem(str(stop), "run stopped; everything read so far kept"))
+    except BaseException:
+        writer.abandon()
+        raise
+    for problem in problems:
+        writer.problem(problem)
+    writer.finish("ok" if report.error is None else "partial", report.error)
+    report.requests, report.seconds = fetcher.requests, time.monotonic() - started
+    report.counts, report.problems, report.run_id = writer.counts, writer.problems, writer.run_id
+    return report
+
+
+def _rest_then_pages(fetcher, found, url, note, pages):
+    posts = []
+    comment_ids = set()
+    for record in rest_records(RestAPI(fetcher, found.rest_root), url, note):
+        if isinstance(record, Post) and record.type in ("post", "page") and record.status == "publish":
+            posts.append((record.wp_id, record.url))
+        elif hasattr(record, "post_wp_id"):
+            comment_ids.add(record.wp_id)
+        yield record
+    if not pages:
+        return
+    for wp_id, link in posts:
+        for comment in _page_comments(fetcher, link, note):
+            if comment.wp_id not in comment_ids:  # what REST hid: pingbacks, trackbacks
+                comment.post_wp_id = wp_id
+                yield comment
+
+
+def _page_comments(fetcher, link, note):
+    page = _read_page(fetcher, link, note)
+    if page is None or page.post is None:
+        return []
+    comments = {c.wp_id: c for c in page.post.comments}
+    for extra in page.comment_pages:
+        more = _read_page(fetcher, extra, note)
+        if more and more.post:
+            for c in more.post.comments:
+                comments.setdefault(c.wp_id, c)
+    return list(comments.values())
+
+
+def _read_page(fetcher, link, note):
+    try:
+        response = fetcher.get(link)
+    except FetchError as error:
+        if isinstance(error, BudgetExhausted):
+            raise
+        note(error.url, error.reason)
+        return None
+    return page_from_html(response.content, response.url)
+
+
+def _pages(fetcher, found, url, note):
+    """Every post's page, found through sitemaps or else the feed; comment pages followed."""
+    yield Site(url=url, title=found.title)
+    links = sitemap_urls(fetcher, url, found.sitemaps, note)
+    if not links:
+        links = [item.link for item in feed_items(fetcher, found.feed or urljoin(url, "/feed/"), note)]
+    for link in links:
+        if link.rstrip("/") == url.rstrip("/"):
+            continue  # the home page lists posts; it is not one
+        page = _read_page(fetcher, link, note)
+        if page is None or page.post is None:
+            continue
+        post = page.post
+        if post.wp_id is None:
+            note(link, "no WordPress post id on the page")
+            continue
+        comments = {c.wp_id: c for c in post.comments}
+        for extra in page.comment_pages:
+            more = _read_page(fetcher, extra, note)
+            if more and more.post:
+                for c in more.post.comments:
+                    comments.setdefault(c.wp_id, c)
+        post.comments = list(comments.values())
+        yield post
