@@ -143,7 +143,7 @@ def _read_page(fetcher, link, note):
             raise
         note(error.url, error.reason)
         return None
-    return page_from_html(response.content, response.url)
+    return page_from_html(response.content, response.url, response.encoding)
 
 
 def _pages(fetcher, found, url, note):

@@ -6,6 +6,7 @@ fields are merged (an unknown value never overwrites a known one), batches go to
 resolved in SQL once the batch or file is done.
 """
 import json
+import re
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -410,7 +411,11 @@ class Writer:
                 record.content = record.content_text = None
             for name, old_value in zip(fields, old[1:]):
                 value = getattr(record, name)
-                if value is not None and comparable(html_to_text(value)) == comparable(html_to_text(old_value)):
+                if value is None:
+                    continue
+                text = comparable(html_to_text(value))
+                if text == comparable(html_to_text(old_value)) or (
+                        name == "excerpt" and old_value == "" and _generated_excerpt(text, old[0])):
                     setattr(record, name, None)
 
     def _save_comments(self, pairs: list[tuple[int, Comment]]):
@@ -535,6 +540,13 @@ class Writer:
     def abandon(self):
         self.conn.execute("ROLLBACK")
         self.conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _generated_excerpt(excerpt: str, content_text: str | None) -> bool:
+    """True for the excerpt WordPress makes from the content when none was written: the
+    content's opening words, cut with an ellipsis or a 'continue reading' link."""
+    opening = re.sub(r"\s*(\[\.\.\.\]|\.\.\.|\[…\]|Continue reading.*|Read more.*)$", "", excerpt)
+    return bool(opening) and comparable(content_text).startswith(opening[:60])
 
 
 def _text_of(text: str | None, markup: str | None) -> str | None:

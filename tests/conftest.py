@@ -96,3 +96,30 @@ def write_wxr(tmp_path):
         path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
         return path
     return write
+
+
+WORDPRESS = {"classic": 8765, "block": 8766, "norest": 8767}
+HERE = Path(__file__).resolve().parent
+
+
+def wordpress_url(name: str) -> str:
+    """Base URL of a test WordPress instance (tests/wordpress/start-all.sh starts them)."""
+    import requests
+
+    url = f"http://127.0.0.1:{WORDPRESS[name]}/"
+    try:
+        requests.get(url, timeout=5).raise_for_status()
+    except requests.RequestException as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but the test WordPress {url} is not up ({error}); scripts/test starts it")
+        pytest.skip(f"test WordPress {url} not running (sudo tests/wordpress/start-all.sh)")
+    return url
+
+
+def wordpress_export(name: str, path: Path) -> Path:
+    """The instance's own WXR, written by WordPress's export_wp()."""
+    import subprocess
+
+    subprocess.run(["php", str(HERE / "wordpress" / "export.php"), str(path)], check=True, capture_output=True,
+                   env={**os.environ, "WP_LOCAL_PORT": str(WORDPRESS[name])})
+    return path

@@ -42,12 +42,28 @@ class Page:
     comment_pages: list[str] = field(default_factory=list)
 
 
-def page_from_html(markup, url: str | None = None) -> Page:
-    doc = html.fromstring(markup if isinstance(markup, bytes) else markup.encode("utf-8"))
+def page_from_html(markup, url: str | None = None, encoding: str | None = None) -> Page:
+    doc = html.fromstring(_decoded(markup, encoding) if isinstance(markup, bytes) else markup)
     url = _original(url or _canonical(doc) or "")
     site = Site(url=_site_url(doc, url), title=_site_title(doc), language=doc.get("lang"))
     post = _post(doc, url)
     return Page(site, post, _comment_pages(doc, url))
+
+
+_PROTECTED = re.compile(r"^(Protected|Geschützt|Protégé|Protegido|Protetto|Beveiligd|Chroniony|Защищено)\s?:\s*")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.I)
+
+
+def _decoded(markup: bytes, encoding: str | None) -> str:
+    """The page's text: the charset it declares, else what the server said, else UTF-8, else cp1252."""
+    declared = _META_CHARSET.search(markup[:4096])
+    for candidate in (declared.group(1).decode() if declared else None, encoding, "utf-8"):
+        if candidate:
+            try:
+                return markup.decode(candidate)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return markup.decode("cp1252", "replace")
 
 
 # -- the site -------------------------------------------------------------------------------------
@@ -132,6 +148,7 @@ def _post(doc, url: str) -> Post | None:
     post.author_nicename, post.author_name = _post_author(container)
     if re.search(r"\bpost-password-required\b", body_class) or container.xpath('.//form[contains(@class, "post-password-form")]'):
         post.content = post.content_text = None  # the page shows a password form, not the text
+        post.title = _PROTECTED.sub("", post.title or "") or None
     post.comments = _comments(doc)
     return post
 
@@ -260,7 +277,7 @@ def _comment_content(own) -> str | None:
             return _inner_html(_clean(found[0]))
     for elem in own.xpath('.//*[@itemprop="text" or @itemprop="commentText"]'):
         return _inner_html(_clean(elem))
-    paragraphs = own.xpath(".//p")
+    paragraphs = [p for p in own.xpath(".//p") if not any(_is_furniture(e) for e in _up_to(p, own))]
     if paragraphs:
         return "\n".join(html.tostring(_clean(p), encoding="unicode").strip() for p in paragraphs)
     return None
@@ -290,9 +307,22 @@ def _clean(elem, original=None):
     for bad in list(copy.iter(etree.Element)):
         if bad is copy or bad.getparent() is None:
             continue
-        if FURNITURE.search(bad.get("class") or "") or FURNITURE.search(bad.get("id") or ""):
+        if _is_furniture(bad):
             _drop_keeping_tail(bad)
     return copy
+
+
+def _up_to(elem, top):
+    """The element and its ancestors below `top`."""
+    yield elem
+    for ancestor in elem.iterancestors():
+        if ancestor is top:
+            return
+        yield ancestor
+
+
+def _is_furniture(elem) -> bool:
+    return bool(FURNITURE.search(elem.get("class") or "") or FURNITURE.search(elem.get("id") or ""))
 
 
 def _drop_keeping_tail(elem):

@@ -6,7 +6,7 @@ from urllib.parse import urljoin
 from ..http import Fetcher, FetchError
 from .safe_xml import local, parse
 
-CANDIDATES = ("/wp-sitemap.xml", "/sitemap_index.xml", "/sitemap.xml")
+CANDIDATES = ("/wp-sitemap.xml", "/?sitemap=index", "/sitemap_index.xml", "/sitemap.xml")
 NOT_CONTENT = re.compile(r"taxonom|categor|tag|user|author|archive", re.I)
 
 
