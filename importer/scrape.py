@@ -126,12 +126,23 @@ def _page_comments(fetcher, link, note):
     page = _read_page(fetcher, link, note)
     if page is None or page.post is None:
         return []
+    return _all_comments(fetcher, page, note)
+
+
+def _all_comments(fetcher, page, note, limit=500):
+    """The comments of a post's page and of every comment page linked from it, to the end."""
     comments = {c.wp_id: c for c in page.post.comments}
-    for extra in page.comment_pages:
-        more = _read_page(fetcher, extra, note)
-        if more and more.post:
-            for c in more.post.comments:
-                comments.setdefault(c.wp_id, c)
+    queue, seen = list(page.comment_pages), set(page.comment_pages)
+    while queue and len(seen) <= limit:
+        more = _read_page(fetcher, queue.pop(0), note)
+        if more is None or more.post is None:
+            continue
+        for c in more.post.comments:
+            comments.setdefault(c.wp_id, c)
+        for link in more.comment_pages:
+            if link not in seen:
+                seen.add(link)
+                queue.append(link)
     return list(comments.values())
 
 
@@ -162,11 +173,5 @@ def _pages(fetcher, found, url, note):
         if post.wp_id is None:
             note(link, "no WordPress post id on the page")
             continue
-        comments = {c.wp_id: c for c in post.comments}
-        for extra in page.comment_pages:
-            more = _read_page(fetcher, extra, note)
-            if more and more.post:
-                for c in more.post.comments:
-                    comments.setdefault(c.wp_id, c)
-        post.comments = list(comments.values())
+        post.comments = _all_comments(fetcher, page, note)
         yield post

@@ -284,14 +284,24 @@ def _comment_content(own) -> str | None:
 
 
 def _comment_pages(doc, url: str) -> list[str]:
-    """Other pages of this post's comments (comment-page-N, cpage=N), in order, each once."""
+    """Other pages of this post's comments (comment-page-N, cpage=N), in order, each once. Links to
+    other posts' comment pages (a Recent Comments widget) are not this post's."""
+    own = _without_comment_page(url)
     pages = []
     for href in doc.xpath("//a/@href"):
-        if re.search(r"/comment-page-\d+/?|[?&]cpage=\d+", href):
-            full = _original(urljoin(url, href)).split("#")[0]
-            if full not in pages and full.rstrip("/") != url.rstrip("/"):
-                pages.append(full)
+        if not _COMMENT_PAGE.search(href):
+            continue
+        full = _original(urljoin(url, href)).split("#")[0]
+        if _without_comment_page(full) == own and full not in pages and full.rstrip("/") != url.rstrip("/"):
+            pages.append(full)
     return pages
+
+
+_COMMENT_PAGE = re.compile(r"/comment-page-\d+/?|[?&]cpage=\d+")
+
+
+def _without_comment_page(url: str) -> str:
+    return _COMMENT_PAGE.sub("", url.split("#")[0]).rstrip("/?&")
 
 
 # -- helpers --------------------------------------------------------------------------------------
