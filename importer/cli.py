@@ -162,6 +162,46 @@ def scrape(url, db_path, via, no_pages, delay, max_requests, ignore_robots, quie
 
 
 @cli.command()
+@db_option
+@click.option("--site", "only", help="Re-sync only this site (its URL); default every site in the archive.")
+@click.option("--full", is_flag=True, help="Complete reconciliation: re-read comments, mark what the blog no longer shows.")
+@fetcher_options
+@quiet_option
+def sync(db_path, only, full, delay, max_requests, ignore_robots, quiet):
+    """Re-sync archived sites from the web: new and changed content only, history kept.
+
+    Exit status: 0 done, 1 done with problems, 2 failed (or another sync is running)."""
+    from .sync import SyncBusy, SyncLock, sites_to_sync, sync_site
+
+    if not Path(db_path).exists():
+        click.echo(f"error: {db_path}: no archive here; run `wparchive import` or `wparchive scrape` first", err=True)
+        sys.exit(2)
+    try:
+        with SyncLock(db_path):
+            conn = connect(db_path)
+            sites = sites_to_sync(conn, only)
+            if not sites:
+                click.echo(f"error: {db_path}: no site{' ' + only if only else ''} to sync", err=True)
+                sys.exit(2)
+            worst = 0
+            for site_id, url in sites:
+                report = sync_site(conn, site_id, url, _fetcher(url, delay, max_requests, ignore_robots), full)
+                if report.error:
+                    click.echo(f"error: {url}: {report.error}", err=True)
+                    worst = 2
+                elif report.problems:
+                    worst = max(worst, 1)
+                if not quiet:
+                    click.echo(f"{url}: via {report.source}, {report.requests} requests, {report.added} added, "
+                               f"{report.updated} updated, {report.deleted} marked deleted, {report.problems} problems")
+            conn.close()
+    except SyncBusy as busy:
+        click.echo(f"error: {db_path}: {busy}", err=True)
+        sys.exit(2)
+    sys.exit(worst)
+
+
+@cli.command()
 @click.argument("url")
 @fetcher_options
 def discover(url, delay, max_requests, ignore_robots):

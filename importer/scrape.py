@@ -4,6 +4,7 @@ REST API first (all posts, pages, media, terms, users, comments in a few request
 posts' pages for what REST hides from anonymous readers (pingbacks, trackbacks). Without REST:
 sitemaps or the feed for the list of posts, and every post's page, comment pages included.
 """
+import json
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -80,8 +81,9 @@ def scrape(conn, url: str, via: str = "auto", fetcher: Fetcher | None = None, pa
         problems.append(Problem(f"{where}: {reason}", "skipped; the run went on"))
 
     try:
+        cursors = {}
         if chosen in ("rest", "wpcom"):
-            records = _rest_then_pages(fetcher, found, url, note, pages)
+            records = _rest_then_pages(fetcher, found, url, note, pages, cursors)
         else:
             records = _pages(fetcher, found, url, note)
         for record in records:
@@ -98,16 +100,26 @@ def scrape(conn, url: str, via: str = "auto", fetcher: Fetcher | None = None, pa
         raise
     for problem in problems:
         writer.problem(problem)
+    if chosen in ("rest", "wpcom") and report.error is None:
+        remember_sync_state(conn, writer.site_id, {"via": "rest", "rest_root": found.rest_root,
+                                                   "cursors": json.dumps(cursors, sort_keys=True)})
     writer.finish("ok" if report.error is None else "partial", report.error)
     report.requests, report.seconds = fetcher.requests, time.monotonic() - started
     report.counts, report.problems, report.run_id = writer.counts, writer.problems, writer.run_id
     return report
 
 
-def _rest_then_pages(fetcher, found, url, note, pages):
+def remember_sync_state(conn, site_id: int, state: dict):
+    """Where a later sync picks up: the source, its REST root, the cursors."""
+    for key, value in state.items():
+        conn.execute("INSERT INTO sync_state (site_id, key, value) VALUES (?, ?, ?) ON CONFLICT (site_id, key) "
+                     "DO UPDATE SET value = excluded.value", (site_id, key, value))
+
+
+def _rest_then_pages(fetcher, found, url, note, pages, cursors):
     posts = []
     comment_ids = set()
-    for record in rest_records(RestAPI(fetcher, found.rest_root), url, note):
+    for record in rest_records(RestAPI(fetcher, found.rest_root), url, note, cursors=cursors):
         if isinstance(record, Post) and record.type in ("post", "page") and record.status == "publish":
             posts.append((record.wp_id, record.url))
         elif hasattr(record, "post_wp_id"):

@@ -76,7 +76,8 @@ def _upsert(table: str, columns: tuple[str, ...]) -> str:
                    f"ELSE coalesce({table}.parent_id, excluded.parent_id) END")
     sets += ["source = excluded.source", "last_seen = excluded.last_seen", "deleted_at = NULL"]
     return (f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(marks)}) "
-            f"ON CONFLICT (site_id, wp_id) DO UPDATE SET {', '.join(sets)} WHERE {changed}")
+            f"ON CONFLICT (site_id, wp_id) DO UPDATE SET {', '.join(sets)} "
+            f"WHERE {changed} OR {table}.deleted_at IS NOT NULL")
 
 
 POST_UPSERT = _upsert("posts", POST_COLUMNS)
@@ -141,6 +142,10 @@ class Writer:
         else:
             raise TypeError(f"not a record: {record!r}")
 
+    def write_site_only(self, url: str):
+        """A run that found nothing new still belongs to its site."""
+        self._site(Site(url=url))
+
     def problem(self, problem: Problem):
         self.problems += 1
         if self.problems <= MAX_PROBLEMS:
@@ -182,8 +187,11 @@ class Writer:
         """Update a known row with the known values that differ; True if anything changed."""
         changed = " OR ".join(f"(:{c} IS NOT NULL AND :{c} IS NOT {c})" for c in values)
         sets = ", ".join(f"{c} = coalesce(:{c}, {c})" for c in values)
+        back = " OR deleted_at IS NOT NULL" if table in ("posts", "comments") else ""
+        cleared = ", deleted_at = NULL" if back else ""
         return self.conn.execute(
-            f"UPDATE {table} SET {sets}, source = :source, last_seen = :seen WHERE id = :id AND ({changed})",
+            f"UPDATE {table} SET {sets}, source = :source, last_seen = :seen{cleared} "
+            f"WHERE id = :id AND ({changed}{back})",
             {**values, "source": self.source, "seen": self.seen, "id": row_id}).rowcount > 0
 
     def _insert_row(self, table, values: dict) -> int:

@@ -220,3 +220,25 @@ CREATE INDEX IF NOT EXISTS import_problems_run ON import_problems(run_id);
 CREATE VIEW IF NOT EXISTS media AS
     SELECT id, site_id, wp_id, title, attachment_url, parent_id, date_gmt, guid
     FROM posts WHERE type = 'attachment';
+
+-- Re-syncs: one row per site per run, and the cursors and validators that make the next run cheap.
+CREATE TABLE IF NOT EXISTS sync_runs (
+    id INTEGER PRIMARY KEY,
+    site_id INTEGER REFERENCES sites(id),
+    source TEXT,
+    started TEXT NOT NULL,
+    finished TEXT,
+    requests INTEGER,
+    added INTEGER,
+    updated INTEGER,
+    deleted INTEGER,
+    error TEXT,
+    import_run_id INTEGER REFERENCES import_runs(id)
+);
+CREATE TABLE IF NOT EXISTS sync_state (
+    id INTEGER PRIMARY KEY,
+    site_id INTEGER NOT NULL REFERENCES sites(id),
+    key TEXT NOT NULL,
+    value TEXT,
+    UNIQUE (site_id, key)
+);

@@ -98,7 +98,7 @@ def write_wxr(tmp_path):
     return write
 
 
-WORDPRESS = {"classic": 8765, "block": 8766, "norest": 8767}
+WORDPRESS = {"classic": 8765, "block": 8766, "norest": 8767, "sync": 8768}
 HERE = Path(__file__).resolve().parent
 
 
@@ -123,3 +123,12 @@ def wordpress_export(name: str, path: Path) -> Path:
     subprocess.run(["php", str(HERE / "wordpress" / "export.php"), str(path)], check=True, capture_output=True,
                    env={**os.environ, "WP_LOCAL_PORT": str(WORDPRESS[name])})
     return path
+
+
+def wordpress_change(name: str, *args) -> str:
+    """Change the test WordPress as an author or moderator would (tests/wordpress/mutate.php)."""
+    import subprocess
+
+    done = subprocess.run(["php", str(HERE / "wordpress" / "mutate.php"), *map(str, args)], check=True,
+                          capture_output=True, text=True, env={**os.environ, "WP_LOCAL_PORT": str(WORDPRESS[name])})
+    return done.stdout.strip()
