@@ -6,8 +6,16 @@ overwrite a known one. An empty string means the source says the value is empty.
 from dataclasses import dataclass, field
 
 
+class Record:
+    """Pickles as its field values in order: records cross a process boundary in bulk."""
+    __slots__ = ()
+
+    def __reduce__(self):
+        return type(self), tuple(getattr(self, name) for name in self.__slots__)
+
+
 @dataclass(slots=True)
-class Site:
+class Site(Record):
     url: str | None
     title: str | None = None
     description: str | None = None
@@ -19,7 +27,7 @@ class Site:
 
 
 @dataclass(slots=True)
-class Author:
+class Author(Record):
     login: str | None
     wp_id: int | None = None
     display_name: str | None = None
@@ -31,7 +39,7 @@ class Author:
 
 
 @dataclass(slots=True)
-class Term:
+class Term(Record):
     taxonomy: str
     slug: str
     name: str | None = None
@@ -42,7 +50,7 @@ class Term:
 
 
 @dataclass(slots=True)
-class TermRef:
+class TermRef(Record):
     """A post's link to a term, as an item names it (taxonomy and slug, maybe a display name)."""
     taxonomy: str
     slug: str
@@ -50,7 +58,7 @@ class TermRef:
 
 
 @dataclass(slots=True)
-class Comment:
+class Comment(Record):
     wp_id: int | None
     parent_wp_id: int | None = None
     user_wp_id: int | None = None
@@ -71,7 +79,7 @@ class Comment:
 
 
 @dataclass(slots=True)
-class Post:
+class Post(Record):
     wp_id: int | None
     type: str | None = None
     status: str | None = None
@@ -104,7 +112,7 @@ class Post:
 
 
 @dataclass(slots=True)
-class Problem:
+class Problem(Record):
     """Something wrong in the input and what was done about it; kept in import_problems."""
     problem: str
     action: str

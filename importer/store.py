@@ -53,6 +53,13 @@ def statements(script: str):
             pending = ""
 
 
+def secondary_indexes() -> list[tuple[str, str]]:
+    """(name, CREATE statement) of the non-unique indexes, which a bulk load builds after the rows."""
+    return [(re.search(r"EXISTS (\w+)", statement).group(1), statement)
+            for statement in statements((SCHEMA_DIR / "schema.sql").read_text())
+            if statement.lstrip().startswith("CREATE INDEX")]
+
+
 def connect(path) -> sqlite3.Connection:
     """Open (creating if needed) an archive with its schema, in WAL mode so readers never block."""
     conn = sqlite3.connect(str(path), isolation_level=None)
@@ -114,12 +121,15 @@ class Writer:
         self.loose_comments: list[Comment] = []
         self.post_wp_ids: set[int] = set()
         conn.execute("PRAGMA foreign_keys = OFF")  # ids come from the archive itself; checked in tests
-        conn.execute("BEGIN IMMEDIATE")
         self.bulk_fts = conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is None
+        self.out_of_wal = self.bulk_fts and _leave_wal(conn)
+        conn.execute("BEGIN IMMEDIATE")
         self.fts_done = {"posts": 0, "comments": 0}
-        if self.bulk_fts:
+        if self.bulk_fts:  # a fresh archive: indexes and search are built once, at the end
             for trigger in FTS_TRIGGERS:
                 conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+            for name, _ in secondary_indexes():
+                conn.execute(f"DROP INDEX IF EXISTS {name}")
         self.run_id = conn.execute(
             "INSERT INTO import_runs (source_file, sha256, started, status) VALUES (?, ?, ?, 'running')",
             (source_file, sha256, now_utc())).lastrowid
@@ -534,6 +544,8 @@ class Writer:
                 self.conn.execute("INSERT INTO comments_fts (comments_fts) VALUES ('rebuild')")
             for statement in statements((SCHEMA_DIR / "fts.sql").read_text()):
                 self.conn.execute(statement)
+            for _, statement in secondary_indexes():
+                self.conn.execute(statement)
         if self.problems > MAX_PROBLEMS:
             self.conn.execute(
                 "INSERT INTO import_problems (run_id, file, problem, action) VALUES (?, ?, ?, ?)",
@@ -543,11 +555,25 @@ class Writer:
             "UPDATE import_runs SET finished = ?, status = ?, counts = ?, error = ? WHERE id = ?",
             (now_utc(), status, json.dumps({**self.counts, "problems": self.problems}), error, self.run_id))
         self.conn.execute("COMMIT")
-        self.conn.execute("PRAGMA foreign_keys = ON")
+        self._settle()
 
     def abandon(self):
         self.conn.execute("ROLLBACK")
+        self._settle()
+
+    def _settle(self):
         self.conn.execute("PRAGMA foreign_keys = ON")
+        if self.out_of_wal:
+            self.conn.execute("PRAGMA journal_mode = WAL")
+
+
+def _leave_wal(conn) -> bool:
+    """A first load into an empty archive writes every page once with a rollback journal, instead
+    of twice through the WAL. Only when no one else has the archive open; WAL comes back after."""
+    try:
+        return conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+    except sqlite3.OperationalError:
+        return False
 
 
 def _generated_excerpt(excerpt: str, content_text: str | None) -> bool:
