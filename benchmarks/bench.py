@@ -1,7 +1,8 @@
 """Import benchmarks: the floor, wparchive (fresh, unchanged re-import, forced re-read) and Pelican's
-WXR reader, on generated exports, measured in one run on one machine.
+WXR reader, on generated exports, measured in one run on one machine. With --scrape URL, also
+`wparchive scrape` of that blog at the default politeness and with --delay 0, and a re-sync.
 
-    benchmarks/run [--large] [--repeat N]
+    benchmarks/run [--large] [--repeat N] [--scrape http://127.0.0.1:8765/]
 """
 import argparse
 import os
@@ -114,12 +115,38 @@ def print_table(rows):
     print("x floor = throughput relative to the floor on the same file (above 1 is faster than the floor)")
 
 
+def scrape_table(url: str):
+    """Requests per second of a scrape at the default delay and with none, and a re-sync after."""
+    import sqlite3
+
+    db = OUT / "scrape.db"
+    print(f"\nscrape of {url}")
+    print(f"{'what':<36}{'requests':>9}{'seconds':>9}{'req/s':>8}")
+    for label, options in (("scrape, default politeness", []), ("scrape --delay 0", ["--delay", "0"])):
+        remove(db)
+        seconds, _ = measure([sys.executable, "-m", "importer", "scrape", url, "--db", str(db), "-q", *options])
+        with sqlite3.connect(db) as conn:
+            requests = conn.execute("SELECT json_extract(counts, '$.requests') FROM import_runs "
+                                    "ORDER BY id DESC LIMIT 1").fetchone()[0]
+        print(f"{label:<36}{requests:>9}{seconds:>9.2f}{requests / seconds:>8.1f}")
+    seconds, _ = measure([sys.executable, "-m", "importer", "sync", "--db", str(db), "-q", "--delay", "0"])
+    with sqlite3.connect(db) as conn:
+        requests = conn.execute("SELECT requests FROM sync_runs ORDER BY id DESC LIMIT 1").fetchone()[0]
+    print(f"{'re-sync, blog unchanged, --delay 0':<36}{requests:>9}{seconds:>9.2f}{requests / seconds:>8.1f}")
+    remove(db)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", action="store_true", help="also the 1 GB export")
     parser.add_argument("--repeat", type=int, default=1, help="best of N runs per measurement")
+    parser.add_argument("--scrape", metavar="URL", help="also time scraping this blog (the test WordPress)")
+    parser.add_argument("--no-import", action="store_true", help="skip the import benchmarks")
     args = parser.parse_args()
-    run({**SIZES, **(LARGE if args.large else {})}, args.repeat)
+    if not args.no_import:
+        run({**SIZES, **(LARGE if args.large else {})}, args.repeat)
+    if args.scrape:
+        scrape_table(args.scrape)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Importing exports into an archive: the library call behind `wparchive import`."""
 import gc
 import multiprocessing
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import partial
@@ -97,30 +98,50 @@ def previous_run(conn, sha256: str) -> int | None:
 def import_input(conn, item: Input, force: bool = False, progress=None) -> FileReport:
     """Import one export in one transaction. Unreadable or foreign input leaves the archive as it was;
     damaged input keeps every complete record before the damage. Clean files take the fast path
-    (no repairs); the first damage found there rolls back and starts over with repairs on."""
+    (no repairs); the first damage found there rolls back and starts over with repairs on.
+
+    A file imported before is recognised by its sha256 and skipped. The hash is taken up front
+    only when an earlier import had the same size; otherwise it is taken while the file is read."""
     started = time.monotonic()
-    try:
-        sha256, has_cr = item.digest()
-    except InputError as error:
-        return FileReport(item.name, "failed", error=str(error))
-    if not force:
-        run = previous_run(conn, sha256)
+    hashing = _Hashing(item)
+    if not force and conn.execute("SELECT 1 FROM import_runs WHERE size = ? AND status = 'ok' LIMIT 1",
+                                  (item.size,)).fetchone():
+        hashing.join()
+        if hashing.error:
+            return FileReport(item.name, "failed", error=hashing.error)
+        run = previous_run(conn, hashing.sha256)
         if run:
             return FileReport(item.name, "unchanged", run_id=run, seconds=time.monotonic() - started)
     gc.disable()  # the records hold no cycles; collections only cost time on large imports
     try:
-        return _import_checked(conn, item, sha256, has_cr, progress, started)
+        return _import_checked(conn, item, hashing, progress, started)
     finally:
         gc.enable()
 
 
-def _import_checked(conn, item, sha256, has_cr, progress, started) -> FileReport:
-    if item.kind == "html":
-        return _import_page(conn, item, sha256, started)
-    for repair in ((True,) if has_cr else (False, True)):
-        writer = Writer(conn, item.name, sha256, source="wxr", seen=item.modified)
+class _Hashing(threading.Thread):
+    """sha256 of the input, computed beside the import (hashlib works without the GIL)."""
+
+    def __init__(self, item: Input):
+        super().__init__(daemon=True)
+        self.item, self.sha256, self.error = item, None, None
+        self.start()
+
+    def run(self):
         try:
-            status, error = _write_all(writer, item, repair, progress)
+            self.sha256 = self.item.sha256()
+        except InputError as error:
+            self.error = str(error)
+
+
+def _import_checked(conn, item, hashing, progress, started) -> FileReport:
+    if item.kind == "html":
+        hashing.join()
+        return _import_page(conn, item, hashing.sha256, started)
+    for repair in (False, True):
+        writer = Writer(conn, item.name, None, source="wxr", seen=item.modified, size=item.size)
+        try:
+            status, error = _write_all(writer, item, repair, progress, hashing)
             break
         except NeedsRepair:
             writer.abandon()
@@ -152,11 +173,13 @@ def _import_page(conn, item: Input, sha256: str, started: float) -> FileReport:
                       time.monotonic() - started, writer.run_id)
 
 
-def _write_all(writer: Writer, item: Input, repair: bool, progress) -> tuple[str, str | None]:
+def _write_all(writer: Writer, item: Input, repair: bool, progress, hashing) -> tuple[str, str | None]:
     """Write every record of the input; damage part-way commits what came before it."""
     try:
         for record in parsed_in_child(partial(_wxr_records, item, repair), progress):
             writer.write(record)
+        hashing.join()
+        writer.set_sha256(hashing.sha256)
     except DamagedInputError as failure:
         writer.problem(Problem(failure.message, "import stopped; every complete record before it kept",
                                failure.line))

@@ -32,17 +32,15 @@ class Input:
         except (OSError, zipfile.BadZipFile, EOFError) as error:
             raise InputError(self.name, f"cannot read: {error}") from None
 
-    def digest(self) -> tuple[str, bool]:
-        """sha256 of the bytes, and whether any CR is among them (XML parsers would drop it)."""
-        digest, has_cr = hashlib.sha256(), False
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
         with self.open() as stream:
             try:
                 for block in iter(lambda: stream.read(1 << 20), b""):
                     digest.update(block)
-                    has_cr = has_cr or b"\r" in block
             except (OSError, EOFError, zipfile.BadZipFile) as error:
                 raise InputError(self.name, f"cannot read: {error}") from None
-        return digest.hexdigest(), has_cr
+        return digest.hexdigest()
 
 
 def _natural(name: str):

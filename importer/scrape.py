@@ -103,7 +103,7 @@ def scrape(conn, url: str, via: str = "auto", fetcher: Fetcher | None = None, pa
     if chosen in ("rest", "wpcom") and report.error is None:
         remember_sync_state(conn, writer.site_id, {"via": "rest", "rest_root": found.rest_root,
                                                    "cursors": json.dumps(cursors, sort_keys=True)})
-    writer.finish("ok" if report.error is None else "partial", report.error)
+    writer.finish("ok" if report.error is None else "partial", report.error, requests=fetcher.requests)
     report.requests, report.seconds = fetcher.requests, time.monotonic() - started
     report.counts, report.problems, report.run_id = writer.counts, writer.problems, writer.run_id
     return report

@@ -68,7 +68,15 @@ def connect(path) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA cache_size = -8000")
     conn.executescript(schema_sql())
+    _add_new_columns(conn)
     return conn
+
+
+def _add_new_columns(conn):
+    """Archives made by an earlier version get the columns added since."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(import_runs)")}
+    if "size" not in have:
+        conn.execute("ALTER TABLE import_runs ADD COLUMN size INTEGER")
 
 
 def _upsert(table: str, columns: tuple[str, ...]) -> str:
@@ -108,7 +116,7 @@ class Writer:
     """Writes one input's records inside one transaction; `finish` resolves and commits."""
 
     def __init__(self, conn: sqlite3.Connection, source_file: str, sha256: str | None,
-                 source: str = "wxr", seen: str | None = None):
+                 source: str = "wxr", seen: str | None = None, size: int | None = None):
         self.conn, self.source, self.source_file = conn, source, source_file
         self.default_seen = seen or now_utc()
         self.seen = self.default_seen
@@ -131,8 +139,8 @@ class Writer:
             for name, _ in secondary_indexes():
                 conn.execute(f"DROP INDEX IF EXISTS {name}")
         self.run_id = conn.execute(
-            "INSERT INTO import_runs (source_file, sha256, started, status) VALUES (?, ?, ?, 'running')",
-            (source_file, sha256, now_utc())).lastrowid
+            "INSERT INTO import_runs (source_file, sha256, size, started, status) VALUES (?, ?, ?, ?, 'running')",
+            (source_file, sha256, size, now_utc())).lastrowid
 
     # -- records ---------------------------------------------------------------------------------------
 
@@ -151,6 +159,9 @@ class Writer:
             self._site(record)
         else:
             raise TypeError(f"not a record: {record!r}")
+
+    def set_sha256(self, sha256: str):
+        self.conn.execute("UPDATE import_runs SET sha256 = ? WHERE id = ?", (sha256, self.run_id))
 
     def write_site_only(self, url: str):
         """A run that found nothing new still belongs to its site."""
@@ -204,6 +215,15 @@ class Writer:
             f"WHERE id = :id AND ({changed}{back})",
             {**values, "source": self.source, "seen": self.seen, "id": row_id}).rowcount > 0
 
+    def _insert_or_merge(self, table: str, row, values: dict, identity: dict | None = None) -> int:
+        """Insert a new row (with its identity columns) or merge into the found one; counts either."""
+        if row is None:
+            self.counts.add(table, added=1)
+            return self._insert_row(table, {**(identity or {}), **values})
+        changed = self._merge_row(table, row[0], values)
+        self.counts.add(table, updated=int(changed), unchanged=int(not changed))
+        return row[0]
+
     def _insert_row(self, table, values: dict) -> int:
         owner = {} if table == "sites" else {"site_id": self.site_id}
         values = {**owner, **values, "source": self.source,
@@ -225,13 +245,7 @@ class Writer:
         if row is None and author.nicename is not None:
             row = self.conn.execute("SELECT id FROM authors WHERE site_id = ? AND (nicename = ? OR login = ?)",
                                     (self.site_id, author.nicename, author.nicename)).fetchone()
-        if row is None:
-            author_id = self._insert_row("authors", values)
-            self.counts.add("authors", added=1)
-        else:
-            author_id = row[0]
-            changed = self._merge_row("authors", author_id, values)
-            self.counts.add("authors", updated=int(changed), unchanged=int(not changed))
+        author_id = self._insert_or_merge("authors", row, values)
         if author.login is not None:
             self.authors[author.login] = author_id
         return author_id
@@ -241,13 +255,7 @@ class Writer:
         values = {c: getattr(term, c) for c in TERM_COLUMNS}
         row = self.conn.execute("SELECT id FROM terms WHERE site_id = ? AND taxonomy = ? AND slug = ?",
                                 (self.site_id, term.taxonomy, term.slug)).fetchone()
-        if row is None:
-            term_id = self._insert_row("terms", {"taxonomy": term.taxonomy, "slug": term.slug, **values})
-            self.counts.add("terms", added=1)
-        else:
-            term_id = row[0]
-            changed = self._merge_row("terms", term_id, values)
-            self.counts.add("terms", updated=int(changed), unchanged=int(not changed))
+        term_id = self._insert_or_merge("terms", row, values, {"taxonomy": term.taxonomy, "slug": term.slug})
         self.terms[(term.taxonomy, term.slug)] = term_id
         if term.meta:
             self._meta("termmeta", "term_id", [(term_id, key, seq, value) for key, seq, value in _numbered(term.meta)])
@@ -389,7 +397,8 @@ class Writer:
             wp_ids = sorted({p.wp_id for p in keyed})
             found = dict(self._select_in("SELECT wp_id, id FROM posts WHERE site_id = ? AND wp_id IN ({})",
                                          wp_ids))
-            self._touch("posts", wp_ids)
+            if not self.bulk_fts:
+                self._touch("posts", wp_ids)
             for post in keyed:
                 ids[id(post)] = found[post.wp_id]
         return ids
@@ -404,12 +413,7 @@ class Writer:
                                         (self.site_id, value)).fetchone()
         values = dict(zip(("site_id", "wp_id") + POST_COLUMNS, self._post_row(post)))
         del values["site_id"], values["wp_id"]
-        if row is None:
-            self.counts.add("posts", added=1)
-            return self._insert_row("posts", values)
-        changed = self._merge_row("posts", row[0], values)
-        self.counts.add("posts", updated=int(changed), unchanged=int(not changed))
-        return row[0]
+        return self._insert_or_merge("posts", row, values)
 
     def _keep_unchanged_text(self, table: str, records: list, fields: tuple[str, ...]):
         """Rendered sources (REST, HTML, feeds) show WordPress's text after texturize and wpautop.
@@ -453,7 +457,8 @@ class Writer:
         if keyed:
             changed, added = self._executemany_counted("comments", COMMENT_UPSERT, keyed)
             self.counts.add("comments", added=added, updated=changed - added, unchanged=len(keyed) - changed)
-            self._touch("comments", sorted({row[1] for row in keyed}))
+            if not self.bulk_fts:
+                self._touch("comments", sorted({row[1] for row in keyed}))
         if with_meta:
             found = dict(self._select_in("SELECT wp_id, id FROM comments WHERE site_id = ? AND wp_id IN ({})",
                                          sorted({c.wp_id for c in with_meta})))
@@ -468,13 +473,7 @@ class Writer:
                                             c.author_email, c.author_url, c.author_ip, c.date, c.date_gmt,
                                             c.content, _text_of(c.content_text, c.content), c.type, c.status, c.karma,
                                             c.agent)))
-        if row is None:
-            comment_id = self._insert_row("comments", values)
-            self.counts.add("comments", added=1)
-        else:
-            comment_id = row[0]
-            changed = self._merge_row("comments", comment_id, values)
-            self.counts.add("comments", updated=int(changed), unchanged=int(not changed))
+        comment_id = self._insert_or_merge("comments", row, values)
         if c.meta:
             self._meta("commentmeta", "comment_id", [(comment_id, k, s, v) for k, s, v in _numbered(c.meta)])
 
@@ -535,7 +534,7 @@ class Writer:
                 self.problem(Problem(f"{missing} {what} id(s) point at rows not in the archive",
                                      "parent_id left NULL; the WordPress id is kept in parent_wp_id"))
 
-    def finish(self, status: str = "ok", error: str | None = None):
+    def finish(self, status: str = "ok", error: str | None = None, requests: int | None = None):
         self.resolve()
         if self.bulk_fts:
             self._index_new_rows()
@@ -553,7 +552,8 @@ class Writer:
                  "not recorded one by one"))
         self.conn.execute(
             "UPDATE import_runs SET finished = ?, status = ?, counts = ?, error = ? WHERE id = ?",
-            (now_utc(), status, json.dumps({**self.counts, "problems": self.problems}), error, self.run_id))
+            (now_utc(), status, json.dumps({**self.counts, "problems": self.problems,
+                                          **({"requests": requests} if requests is not None else {})}), error, self.run_id))
         self.conn.execute("COMMIT")
         self._settle()
 

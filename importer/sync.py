@@ -87,7 +87,7 @@ def sync_site(conn, site_id: int, url: str, fetcher: Fetcher, full: bool = False
             _sync_pages(writer, fetcher, url, state, full, report)
         state["via"] = via
         remember_sync_state(conn, writer.site_id or site_id, state)
-        writer.finish("ok" if report.error is None else "partial", report.error)
+        writer.finish("ok" if report.error is None else "partial", report.error, requests=fetcher.requests)
     except FetchError as error:
         if writer is not None:
             writer.abandon()

@@ -200,6 +200,7 @@ CREATE TABLE IF NOT EXISTS import_runs (
     site_id INTEGER REFERENCES sites(id),
     source_file TEXT NOT NULL,
     sha256 TEXT,
+    size INTEGER,
     started TEXT NOT NULL,
     finished TEXT,
     status TEXT,

@@ -104,6 +104,8 @@ class RepairingReader:
             if not self.started:
                 self._start(buf)
                 buf = self._prolog_out
+            if not self.repair and b"\r" in buf:
+                raise NeedsRepair("carriage returns, which XML parsers would drop")
             self.out, self.pos = self._repair(buf, b"") if self.repair else buf, 0
             return
         buf = self.held + data
@@ -114,6 +116,8 @@ class RepairingReader:
             self._start(buf)
             buf = self._prolog_out
         if not self.repair:
+            if b"\r" in buf:
+                raise NeedsRepair("carriage returns, which XML parsers would drop")
             self.held, self.out, self.pos = b"", buf, 0
             return
         cut = buf.rfind(b"<")
