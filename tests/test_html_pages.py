@@ -40,12 +40,14 @@ def test_corpus_page(name):
     assert sum(c.type in ("pingback", "trackback") for c in post.comments) == pingbacks
     ids = {c.wp_id for c in post.comments}
     assert all(c.parent_wp_id in ids or c.parent_wp_id == 0 for c in post.comments)
-    assert all(c.author_name and c.content_text for c in post.comments)
+    assert all(c.author_name for c in post.comments)
+    assert all(c.content_text for c in post.comments if c.type == "comment")  # pingbacks may show a label only
     assert not FURNITURE.search(post.content_text)
-    for c in post.comments:
-        assert not FURNITURE.search(c.content_text), (c.wp_id, c.content_text)
+    texts = [c.content_text for c in post.comments if c.content_text]
+    for text in texts:
+        assert not FURNITURE.search(text), text
     for link in ("Reply", "Antworten", "Responder", "Like"):  # a leaked reply link would end every comment
-        assert not all(c.content_text.endswith(link) for c in post.comments)
+        assert not all(text.endswith(link) for text in texts)
 
 
 def test_threads_nest_as_the_page_shows(archive):

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from lxml import etree, html
 
-from ..model import Comment, Post, Site
+from ..model import Comment, Post, Site, TermRef
 from ..text import html_to_text
 
 _COMMENT_ID = re.compile(r"^(?:li-|div-)?comment-(\d+)$")
@@ -50,6 +50,7 @@ def page_from_html(markup, url: str | None = None, encoding: str | None = None) 
     return Page(site, post, _comment_pages(doc, url))
 
 
+_PING_LABEL = re.compile(r"^(Pingback|Trackback)\s*:", re.I)
 _PROTECTED = re.compile(r"^(Protected|Geschützt|Protégé|Protegido|Protetto|Beveiligd|Chroniony|Защищено)\s?:\s*")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.I)
 
@@ -150,7 +151,32 @@ def _post(doc, url: str) -> Post | None:
         post.content = post.content_text = None  # the page shows a password form, not the text
         post.title = _PROTECTED.sub("", post.title or "") or None
     post.comments = _comments(doc)
+    post.terms = _post_terms(container)
     return post
+
+
+def _post_terms(container) -> list[TermRef]:
+    """Categories and tags the post links to (rel="category tag" / rel="tag"), where the link
+    gives the slug (/category/<slug>/, /tag/<slug>/, ?tag=<slug>)."""
+    terms = {}
+    for link in container.xpath('.//a[contains(concat(" ", normalize-space(@rel), " "), " tag ")]'):
+        if _in_comments(link):
+            continue
+        href = link.get("href") or ""
+        parts = urlsplit(href)
+        tag = re.search(r"(?:^|&)tag=([^&]+)", parts.query)  # kept percent-encoded, as WordPress stores slugs
+        segments = [s for s in parts.path.split("/") if s]
+        if "category" in (link.get("rel") or "").split() and segments:
+            taxonomy, slug = "category", segments[-1]
+        elif tag:
+            taxonomy, slug = "post_tag", tag.group(1)
+        elif len(segments) >= 2 and segments[-2] == "tag":
+            taxonomy, slug = "post_tag", segments[-1]
+        else:
+            continue
+        name = " ".join(link.text_content().split())
+        terms.setdefault((taxonomy, slug.lower()), TermRef(taxonomy, slug.lower(), name))
+    return list(terms.values())
 
 
 def _post_author(container) -> tuple[str | None, str | None]:
@@ -223,6 +249,8 @@ def _comments(doc) -> list[Comment]:
         kind = "pingback" if "pingback" in classes else "trackback" if "trackback" in classes else "comment"
         author, author_url = _comment_author(own)
         content = _comment_content(own)
+        if kind != "comment" and content is not None and _PING_LABEL.match(html_to_text(content) or ""):
+            content = None  # the theme shows only a "Pingback: <link>" label, not the excerpt
         date, date_gmt = _dates(own.xpath(".//time/@datetime"))
         comments.append(Comment(
             wp_id=number, parent_wp_id=parent or 0, author_name=author, author_url=author_url,

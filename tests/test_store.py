@@ -1,0 +1,35 @@
+"""The store's promises that do not depend on a source: readers are never blocked by a writer,
+and an unfinished write leaves nothing behind."""
+import sqlite3
+
+from conftest import item, run_import, value, wxr
+from importer import connect
+from importer.model import Post, Site
+from importer.store import Writer
+
+
+def test_readers_see_the_last_commit_while_a_sync_writes(db_path, write_wxr):
+    conn = connect(db_path)
+    run_import(conn, write_wxr(wxr(item(1), item(2))))
+    writer = Writer(conn, "http://fixture.example", None, source="rest")
+    writer.write(Site(url="http://fixture.example"))
+    for wp_id in range(10, 20):
+        writer.write(Post(wp_id=wp_id, type="post", status="publish", title=f"new {wp_id}"))
+    writer.flush()
+    reader = sqlite3.connect(db_path, timeout=0.1)  # as Datasette would: no waiting for the writer
+    assert reader.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert reader.execute("SELECT count(*) FROM posts").fetchone() == (2,)
+    writer.finish()
+    assert reader.execute("SELECT count(*) FROM posts").fetchone() == (12,)
+
+
+def test_an_abandoned_write_leaves_nothing(db_path, write_wxr):
+    conn = connect(db_path)
+    run_import(conn, write_wxr(wxr(item(1))))
+    writer = Writer(conn, "http://fixture.example", None, source="rest")
+    writer.write(Site(url="http://fixture.example"))
+    writer.write(Post(wp_id=5, type="post", title="half-written"))
+    writer.flush()
+    writer.abandon()
+    assert value(conn, "SELECT count(*) FROM posts") == 1
+    assert value(conn, "SELECT count(*) FROM import_runs") == 1
