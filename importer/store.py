@@ -127,7 +127,7 @@ class Writer:
         self.terms: dict[tuple[str, str], int] = {}
         self.posts: list[Post] = []
         self.loose_comments: list[Comment] = []
-        self.post_wp_ids: set[int] = set()
+        self.post_wp_ids: dict[int, int] = {}  # wp_id -> fingerprint of the item that first gave it
         conn.execute("PRAGMA foreign_keys = OFF")  # ids come from the archive itself; checked in tests
         self.bulk_fts = conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is None
         self.out_of_wal = self.bulk_fts and _leave_wal(conn)
@@ -253,6 +253,12 @@ class Writer:
     def _term(self, term: Term) -> int:
         self._require_site()
         values = {c: getattr(term, c) for c in TERM_COLUMNS}
+        seen = self.terms.get((term.taxonomy, term.slug))
+        if seen is not None:  # given again in the same input (wp:category and wp:term): only fill gaps
+            sets = ", ".join(f"{c} = coalesce({c}, :{c})" for c in values)
+            self.conn.execute(f"UPDATE terms SET {sets} WHERE id = :id", {**values, "id": seen})
+            self._add_new_meta_keys("termmeta", "term_id", seen, term.meta)
+            return seen
         row = self.conn.execute("SELECT id FROM terms WHERE site_id = ? AND taxonomy = ? AND slug = ?",
                                 (self.site_id, term.taxonomy, term.slug)).fetchone()
         term_id = self._insert_or_merge("terms", row, values, {"taxonomy": term.taxonomy, "slug": term.slug})
@@ -260,6 +266,13 @@ class Writer:
         if term.meta:
             self._meta("termmeta", "term_id", [(term_id, key, seq, value) for key, seq, value in _numbered(term.meta)])
         return term_id
+
+    def _add_new_meta_keys(self, table: str, owner: str, owner_id: int, meta: list[tuple[str, str]]):
+        """Meta of a record given twice: keys the first time lacked are added, none overwritten."""
+        self.conn.executemany(
+            f"INSERT INTO {table} ({owner}, key, seq, value) SELECT ?, ?, ?, ? WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {table} WHERE {owner} = ? AND key = ?)",
+            [(owner_id, k, seq, v, owner_id, k) for k, seq, v in _numbered(meta)])
 
     def _term_id(self, taxonomy, slug, name) -> int:
         term_id = self.terms.get((taxonomy, slug))
@@ -290,17 +303,25 @@ class Writer:
     def _post(self, post: Post):
         self._require_site()
         if post.wp_id is not None:
-            if post.wp_id in self.post_wp_ids:
+            fingerprint = hash((post.type, post.title, post.content))
+            first = self.post_wp_ids.get(post.wp_id)
+            if first == fingerprint:
                 self._merge_duplicate(post)
                 return
-            self.post_wp_ids.add(post.wp_id)
+            if first is not None:
+                self.problem(Problem(f"wp:post_id {post.wp_id} reused by a different item",
+                                     "kept as its own post, without a WordPress id", post.line))
+                post.wp_id = None
+            else:
+                self.post_wp_ids[post.wp_id] = fingerprint
         self.posts.append(post)
         if len(self.posts) >= BATCH:
             self.flush()
 
     def _merge_duplicate(self, post: Post):
-        """A post the input already gave: its fields stay as first given; its terms, comments and
-        meta keys not seen before are added, so re-reading the input changes nothing."""
+        """The same item given twice (WordPress.com repeats menu items): its fields stay as first
+        given; its terms, comments and meta keys not seen before are added, so re-reading the
+        input changes nothing."""
         self.problem(Problem(f"wp:post_id {post.wp_id} appears twice",
                              "first kept; terms, comments and new meta keys of the second added", post.line))
         self.flush()
@@ -308,10 +329,7 @@ class Writer:
                                     (self.site_id, post.wp_id)).fetchone()[0]
         links = [(post_id, self._term_id(r.taxonomy, r.slug, r.name)) for r in post.terms]
         self.conn.executemany("INSERT OR IGNORE INTO post_terms (post_id, term_id) VALUES (?, ?)", links)
-        self.conn.executemany(
-            "INSERT INTO postmeta (post_id, key, seq, value) SELECT ?, ?, ?, ? WHERE NOT EXISTS "
-            "(SELECT 1 FROM postmeta WHERE post_id = ? AND key = ?)",
-            [(post_id, k, s, v, post_id, k) for k, s, v in _numbered(post.meta)])
+        self._add_new_meta_keys("postmeta", "post_id", post_id, post.meta)
         if post.comments:
             self._save_comments([(post_id, c) for c in post.comments])
 
@@ -404,13 +422,14 @@ class Writer:
         return ids
 
     def _save_unkeyed_post(self, post: Post) -> int:
-        """A post without a WordPress id is identified by its guid, else its URL."""
+        """A post without a WordPress id is identified by its guid, else its URL, with its title
+        (exports that reuse one id for several items give them one guid too)."""
         row = None
         for column in ("guid", "url"):
             value = getattr(post, column)
             if value and row is None:
-                row = self.conn.execute(f"SELECT id FROM posts WHERE site_id = ? AND {column} = ?",
-                                        (self.site_id, value)).fetchone()
+                row = self.conn.execute(f"SELECT id FROM posts WHERE site_id = ? AND wp_id IS NULL AND {column} = ? "
+                                        "AND title IS ?", (self.site_id, value, post.title)).fetchone()
         values = dict(zip(("site_id", "wp_id") + POST_COLUMNS, self._post_row(post)))
         del values["site_id"], values["wp_id"]
         return self._insert_or_merge("posts", row, values)
