@@ -75,6 +75,7 @@ class Fetcher:
     session: requests.Session = field(default_factory=requests.Session)
     sleep: object = time.sleep
     requests: int = 0
+    also: tuple[str, ...] = ()  # other hosts this site is read through (WordPress.com's API)
     _last: float = 0.0
     _rules: object = None
 
@@ -86,7 +87,7 @@ class Fetcher:
             modified: str | None = None, accept_status=(200,)) -> Response:
         """GET a URL of the site; a 304 comes back as a Response when a validator was sent."""
         url = self._on_site(urljoin(self.site, url))
-        if self.robots and not self._allowed(url):
+        if self.robots and _host(url) == self.host and not self._allowed(url):
             raise FetchError(url, "disallowed by robots.txt")
         headers = {}
         if etag:
@@ -110,7 +111,7 @@ class Fetcher:
             if target in seen or target == url:
                 raise FetchError(url, "redirect loop")
             seen.add(target)
-            if _host(target) != self.host:
+            if _host(target) not in (self.host, *self.also):
                 raise FetchError(url, f"redirect off-site to {target} refused")
             url, params = target, None
         raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
@@ -165,7 +166,7 @@ class Fetcher:
             self._last = time.monotonic()
 
     def _on_site(self, url: str) -> str:
-        if _host(url) != self.host:
+        if _host(url) not in (self.host, *self.also):
             raise FetchError(url, f"off-site URL refused (this run archives {self.host})")
         return url
 
@@ -188,6 +189,10 @@ class Fetcher:
 
 class _Truncated(Exception):
     pass
+
+
+def host_of(url: str) -> str:
+    return _host(url)
 
 
 def _host(url: str) -> str:

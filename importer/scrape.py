@@ -9,12 +9,13 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from .http import BudgetExhausted, Fetcher, FetchError
+from .http import BudgetExhausted, Fetcher, FetchError, host_of
 from .model import Post, Problem, Site
 from .sources.feeds import feed_items, feed_url
 from .sources.html import page_from_html
 from .sources.rest import RestAPI, find_api_root, rest_records
 from .sources.sitemap import sitemap_urls
+from .sources.wpcom import WpcomAPI
 from .store import Writer
 
 VIA = ("auto", "rest", "wpcom", "feed", "html")
@@ -70,8 +71,8 @@ def scrape(conn, url: str, via: str = "auto", fetcher: Fetcher | None = None, pa
     fetcher = fetcher or Fetcher(url)
     report = ScrapeReport(url=url, via=via)
     found = discover(fetcher, url)
-    chosen = via if via != "auto" else ("rest" if found.rest_root else "html")
-    if chosen in ("rest", "wpcom") and not found.rest_root:
+    chosen = via if via != "auto" else richest_source(found)
+    if chosen == "rest" and not found.rest_root:
         raise FetchError(url, f"--via {via}: the site offers no REST API")
     report.via = chosen
     writer = Writer(conn, url, None, source="rest" if chosen in ("rest", "wpcom") else "html")
@@ -83,7 +84,8 @@ def scrape(conn, url: str, via: str = "auto", fetcher: Fetcher | None = None, pa
     try:
         cursors = {}
         if chosen in ("rest", "wpcom"):
-            records = _rest_then_pages(fetcher, found, url, note, pages, cursors)
+            records = _rest_then_pages(fetcher, api_for(chosen, fetcher, url, found.rest_root), url, note, pages,
+                                       cursors)
         else:
             records = _pages(fetcher, found, url, note)
         for record in records:
@@ -101,7 +103,7 @@ def scrape(conn, url: str, via: str = "auto", fetcher: Fetcher | None = None, pa
     for problem in problems:
         writer.problem(problem)
     if chosen in ("rest", "wpcom") and report.error is None:
-        remember_sync_state(conn, writer.site_id, {"via": "rest", "rest_root": found.rest_root,
+        remember_sync_state(conn, writer.site_id, {"via": chosen, "rest_root": found.rest_root or "",
                                                    "cursors": json.dumps(cursors, sort_keys=True)})
     writer.finish("ok" if report.error is None else "partial", report.error, requests=fetcher.requests)
     report.requests, report.seconds = fetcher.requests, time.monotonic() - started
@@ -116,10 +118,23 @@ def remember_sync_state(conn, site_id: int, state: dict):
                      "DO UPDATE SET value = excluded.value", (site_id, key, value))
 
 
-def _rest_then_pages(fetcher, found, url, note, pages, cursors):
+def richest_source(found: Discovery) -> str:
+    return "rest" if found.rest_root else "wpcom" if found.wordpress_com else "html"
+
+
+def api_for(via: str, fetcher: Fetcher, url: str, rest_root: str | None) -> RestAPI:
+    """The site's own REST API, or WordPress.com's public API for it (whose host is then allowed)."""
+    if via == "wpcom":
+        api = WpcomAPI(fetcher, url)
+        fetcher.also = (*fetcher.also, host_of(api.root))
+        return api
+    return RestAPI(fetcher, rest_root)
+
+
+def _rest_then_pages(fetcher, api, url, note, pages, cursors):
     posts = []
     comment_ids = set()
-    for record in rest_records(RestAPI(fetcher, found.rest_root), url, note, cursors=cursors):
+    for record in rest_records(api, url, note, cursors=cursors):
         if isinstance(record, Post) and record.type in ("post", "page") and record.status == "publish":
             posts.append((record.wp_id, record.url))
         elif hasattr(record, "post_wp_id"):

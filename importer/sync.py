@@ -14,9 +14,9 @@ from pathlib import Path
 
 from .http import BudgetExhausted, Fetcher, FetchError
 from .model import Comment, Post, Problem
-from .scrape import _all_comments, _pages, _read_page, discover, remember_sync_state
+from .scrape import _all_comments, _pages, _read_page, api_for, discover, remember_sync_state, richest_source
 from .sources.feeds import feed_items
-from .sources.rest import RestAPI, live_ids, rest_records
+from .sources.rest import live_ids, rest_records
 from .store import Writer, now_utc
 from .text import site_key
 
@@ -78,11 +78,11 @@ def sync_site(conn, site_id: int, url: str, fetcher: Fetcher, full: bool = False
     state = dict(conn.execute("SELECT key, value FROM sync_state WHERE site_id = ?", (site_id,)))
     writer = None
     try:
-        via = state.get("via") or ("rest" if discover(fetcher, url).rest_root else "html")
+        via = state.get("via") or richest_source(discover(fetcher, url))
         report.source = via
         writer = Writer(conn, url, None, source=via)
-        if via == "rest":
-            _sync_rest(writer, fetcher, url, state, full, report)
+        if via in ("rest", "wpcom"):
+            _sync_rest(writer, fetcher, url, state, full, report, via)
         else:
             _sync_pages(writer, fetcher, url, state, full, report)
         state["via"] = via
@@ -114,11 +114,12 @@ def _note(writer):
     return lambda where, reason: writer.problem(Problem(f"{where}: {reason}", "skipped; the sync went on"))
 
 
-def _sync_rest(writer, fetcher, url, state, full, report):
+def _sync_rest(writer, fetcher, url, state, full, report, via):
     """Posts modified since the cursor; comments newer than theirs, or all of them with --full
     (edits and re-approvals show no date); then, with --full, which ids the blog still shows."""
-    api = RestAPI(fetcher, state.get("rest_root") or discover(fetcher, url).rest_root)
-    state["rest_root"] = api.root
+    api = api_for(via, fetcher, url, state.get("rest_root") or (via == "rest" and discover(fetcher, url).rest_root))
+    if via == "rest":
+        state["rest_root"] = api.root
     cursors = json.loads(state.get("cursors") or "{}")
     if full:
         cursors.pop("comments", None)
