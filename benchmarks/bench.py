@@ -7,7 +7,6 @@ WXR reader, on generated exports, measured in one run on one machine. With --scr
 import argparse
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import time

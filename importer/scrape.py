@@ -18,9 +18,6 @@ from .sources.sitemap import sitemap_urls
 from .sources.wpcom import WpcomAPI
 from .store import Writer
 
-VIA = ("auto", "rest", "wpcom", "feed", "html")
-
-
 @dataclass
 class Discovery:
     url: str
@@ -87,7 +84,7 @@ def scrape(conn, url: str, via: str = "auto", fetcher: Fetcher | None = None, pa
             records = _rest_then_pages(fetcher, api_for(chosen, fetcher, url, found.rest_root), url, note, pages,
                                        cursors)
         else:
-            records = _pages(fetcher, found, url, note)
+            records = _pages(fetcher, found, url, note, feed_first=chosen == "feed")
         for record in records:
             writer.write(record)
             while problems:
@@ -184,12 +181,15 @@ def _read_page(fetcher, link, note):
     return page_from_html(response.content, response.url, response.encoding)
 
 
-def _pages(fetcher, found, url, note):
-    """Every post's page, found through sitemaps or else the feed; comment pages followed."""
+def _pages(fetcher, found, url, note, feed_first=False):
+    """Every post's page, found through the sitemaps and the feed (the feed first with --via feed);
+    comment pages followed."""
     yield Site(url=url, title=found.title)
-    links = sitemap_urls(fetcher, url, found.sitemaps, note)
-    if not links:
-        links = [item.link for item in feed_items(fetcher, found.feed or urljoin(url, "/feed/"), note)]
+    listings = [lambda: sitemap_urls(fetcher, url, found.sitemaps, note),
+                lambda: [item.link for item in feed_items(fetcher, found.feed or urljoin(url, "/feed/"), note)]]
+    links = []
+    for listing in (reversed(listings) if feed_first else listings):
+        links = links or listing()
     for link in links:
         if link.rstrip("/") == url.rstrip("/"):
             continue  # the home page lists posts; it is not one

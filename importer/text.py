@@ -50,7 +50,10 @@ def site_key(url: str | None) -> str | None:
         return None
     if host.startswith("www."):
         host = host[4:]
-    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    try:
+        port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    except ValueError:  # a port that is not a number: keep the address as written
+        port = ""
     return f"{host}{port}{parts.path.rstrip('/')}"
 
 

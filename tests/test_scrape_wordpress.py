@@ -96,3 +96,14 @@ def test_discover_names_what_each_site_offers():
     assert "REST API: http://127.0.0.1:8766/index.php?rest_route=/" in CliRunner().invoke(
         cli, ["discover", block, "--delay", "0"]).output
     assert "REST API: not found" in CliRunner().invoke(cli, ["discover", norest, "--delay", "0"]).output
+
+
+def test_feed_paging_finds_every_published_post(exported, tmp_path):
+    url = wordpress_url("classic")
+    wxr = archive_of(tmp_path / "wxr.db")
+    run_import(wxr, exported("classic"))
+    scraped = archive_of(tmp_path / "feed.db")
+    report = scrape(scraped, url, via="feed", fetcher=Fetcher(url, delay=0))
+    assert report.error is None
+    published = "SELECT wp_id FROM posts WHERE type = 'post' AND status = 'publish' ORDER BY wp_id"
+    assert rows(scraped, published) == rows(wxr, published)  # 10 to a feed page: ?paged= followed to the end
