@@ -129,11 +129,11 @@ class Writer:
         self.loose_comments: list[Comment] = []
         self.post_wp_ids: dict[int, int] = {}  # wp_id -> fingerprint of the item that first gave it
         conn.execute("PRAGMA foreign_keys = OFF")  # ids come from the archive itself; checked in tests
-        self.bulk_fts = conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is None
-        self.out_of_wal = self.bulk_fts and _leave_wal(conn)
+        self.fresh = conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is None
+        self.out_of_wal = self.fresh and _leave_wal(conn)
         conn.execute("BEGIN IMMEDIATE")
         self.fts_done = {"posts": 0, "comments": 0}
-        if self.bulk_fts:  # a fresh archive: indexes and search are built once, at the end
+        if self.fresh:  # a fresh archive: indexes and search are built once, at the end
             for trigger in FTS_TRIGGERS:
                 conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
             for name, _ in secondary_indexes():
@@ -379,7 +379,7 @@ class Writer:
             self._meta("postmeta", "post_id", meta)
         if comments:
             self._save_comments(comments)
-        if self.bulk_fts:
+        if self.fresh:
             self._index_new_rows()
 
     def _index_new_rows(self):
@@ -415,7 +415,7 @@ class Writer:
             wp_ids = sorted({p.wp_id for p in keyed})
             found = dict(self._select_in("SELECT wp_id, id FROM posts WHERE site_id = ? AND wp_id IN ({})",
                                          wp_ids))
-            if not self.bulk_fts:
+            if not self.fresh:
                 self._touch("posts", wp_ids)
             for post in keyed:
                 ids[id(post)] = found[post.wp_id]
@@ -476,7 +476,7 @@ class Writer:
         if keyed:
             changed, added = self._executemany_counted("comments", COMMENT_UPSERT, keyed)
             self.counts.add("comments", added=added, updated=changed - added, unchanged=len(keyed) - changed)
-            if not self.bulk_fts:
+            if not self.fresh:
                 self._touch("comments", sorted({row[1] for row in keyed}))
         if with_meta:
             found = dict(self._select_in("SELECT wp_id, id FROM comments WHERE site_id = ? AND wp_id IN ({})",
@@ -555,7 +555,7 @@ class Writer:
 
     def finish(self, status: str = "ok", error: str | None = None, requests: int | None = None):
         self.resolve()
-        if self.bulk_fts:
+        if self.fresh:
             self._index_new_rows()
             if any(self.counts.get(t, {}).get("updated") for t in ("posts", "comments")):
                 self.conn.execute("INSERT INTO posts_fts (posts_fts) VALUES ('rebuild')")
