@@ -125,6 +125,17 @@ def fetcher_options(command):
     return command
 
 
+def _request_counter():
+    """Shows the requests made so far on the terminal, on one line."""
+    shown = [0]
+
+    def show(requests):
+        if requests != shown[0]:
+            shown[0] = requests
+            click.echo(f"\r{requests} requests", err=True, nl=False)
+    return show
+
+
 def _fetcher(url, delay, max_requests, ignore_robots):
     from .http import Fetcher
 
@@ -141,18 +152,21 @@ def _fetcher(url, delay, max_requests, ignore_robots):
 @quiet_option
 def scrape(url, db_path, via, no_pages, delay, max_requests, ignore_robots, quiet):
     """Archive a live blog: REST API, else sitemaps, feeds and its pages."""
-    from .http import FetchError
+    from .http import BudgetExhausted, FetchError
     from .scrape import scrape as scrape_site
 
     conn = connect(db_path)
     fetcher = _fetcher(url, delay, max_requests, ignore_robots)
     try:
-        report = scrape_site(conn, url, via=via, fetcher=fetcher, pages=not no_pages)
-    except FetchError as error:
+        report = scrape_site(conn, url, via=via, fetcher=fetcher, pages=not no_pages,
+                             progress=_request_counter() if not quiet and sys.stderr.isatty() else None)
+    except (FetchError, BudgetExhausted) as error:
         raise click.ClickException(str(error))
     finally:
         conn.close()
     if not quiet:
+        if sys.stderr.isatty():
+            click.echo("", err=True)
         click.echo(f"{url}: via {report.via}, {report.requests} requests in {report.seconds:.1f} s "
                    f"(run {report.run_id})")
         click.echo(_summary(report.counts, report.problems, db_path))
@@ -206,12 +220,12 @@ def sync(db_path, only, full, delay, max_requests, ignore_robots, quiet):
 @fetcher_options
 def discover(url, delay, max_requests, ignore_robots):
     """Print what a site exposes (REST API, feeds, sitemaps) without writing anything."""
-    from .http import FetchError
+    from .http import BudgetExhausted, FetchError
     from .scrape import discover as discover_site
 
     try:
         found = discover_site(_fetcher(url, delay, max_requests, ignore_robots), url)
-    except FetchError as error:
+    except (FetchError, BudgetExhausted) as error:
         raise click.ClickException(str(error))
     click.echo("\n".join(found.lines()))
 

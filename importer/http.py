@@ -32,8 +32,16 @@ class FetchError(Exception):
         return type(self), (self.url, self.reason, self.status)
 
 
-class BudgetExhausted(FetchError):
-    """--max-requests reached: the run stops, keeping what it has."""
+class BudgetExhausted(Exception):
+    """--max-requests reached: the run stops, keeping what it has. Not a FetchError, so no
+    source mistakes it for one page that failed and carries on."""
+
+    def __init__(self, url: str, reason: str):
+        self.url, self.reason = url, reason
+        super().__init__(f"{url}: {reason}")
+
+    def __reduce__(self):
+        return type(self), (self.url, self.reason)
 
 
 @dataclass

@@ -174,8 +174,6 @@ def _read_page(fetcher, link, note):
     try:
         response = fetcher.get(link)
     except FetchError as error:
-        if isinstance(error, BudgetExhausted):
-            raise
         note(error.url, error.reason)
         return None
     return page_from_html(response.content, response.url, response.encoding)

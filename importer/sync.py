@@ -76,7 +76,7 @@ def sync_site(conn, site_id: int, url: str, fetcher: Fetcher, full: bool = False
     report = SyncReport(site=url)
     run_id = conn.execute("INSERT INTO sync_runs (site_id, started) VALUES (?, ?)", (site_id, now_utc())).lastrowid
     state = dict(conn.execute("SELECT key, value FROM sync_state WHERE site_id = ?", (site_id,)))
-    writer = None
+    writer, kept = None, None
     try:
         via = state.get("via") or richest_source(discover(fetcher, url))
         report.source = via
@@ -88,7 +88,8 @@ def sync_site(conn, site_id: int, url: str, fetcher: Fetcher, full: bool = False
         state["via"] = via
         remember_sync_state(conn, writer.site_id or site_id, state)
         writer.finish("ok" if report.error is None else "partial", report.error, requests=fetcher.requests)
-    except FetchError as error:
+        kept = writer.run_id
+    except (FetchError, BudgetExhausted) as error:
         if writer is not None:
             writer.abandon()
         report.error = str(error)
@@ -106,7 +107,7 @@ def sync_site(conn, site_id: int, url: str, fetcher: Fetcher, full: bool = False
     conn.execute("UPDATE sync_runs SET source = ?, finished = ?, requests = ?, added = ?, updated = ?, deleted = ?, "
                  "error = ?, import_run_id = ? WHERE id = ?",
                  (report.source, now_utc(), report.requests, report.added, report.updated, report.deleted,
-                  report.error, writer.run_id if writer else None, run_id))
+                  report.error, kept, run_id))
     return report
 
 

@@ -107,3 +107,16 @@ def test_feed_paging_finds_every_published_post(exported, tmp_path):
     assert report.error is None
     published = "SELECT wp_id FROM posts WHERE type = 'post' AND status = 'publish' ORDER BY wp_id"
     assert rows(scraped, published) == rows(wxr, published)  # 10 to a feed page: ?paged= followed to the end
+
+
+def test_scrape_command(tmp_path):
+    from click.testing import CliRunner
+    from importer.cli import cli
+
+    url = wordpress_url("classic")
+    result = CliRunner().invoke(cli, ["scrape", url, "--db", str(tmp_path / "a.db"), "--delay", "0"])
+    assert result.exit_code == 0, result.output
+    assert f"{url}: via rest," in result.output and "posts                 26         0          0" in result.output
+    budget = CliRunner().invoke(cli, ["scrape", url, "--db", str(tmp_path / "b.db"), "--delay", "0",
+                                      "--max-requests", "5"])
+    assert budget.exit_code == 1 and "--max-requests 5 reached" in budget.output
