@@ -175,8 +175,10 @@ def _mark_gone(writer, posts_by_type: dict[str, set[int]], comment_ids: set[int]
 
 def _sync_pages(writer, fetcher, url, state, full, report):
     """Sites without REST: the feed, fetched conditionally, tells whether anything is new."""
-    found = discover(fetcher, url)
-    feed = found.feed
+    feed = state.get("feed")
+    if full or not feed:
+        found = discover(fetcher, url)
+        feed = state["feed"] = found.feed
     if not full:
         try:
             response = fetcher.get(feed, etag=state.get("feed_etag"), modified=state.get("feed_modified"))
@@ -192,11 +194,19 @@ def _sync_pages(writer, fetcher, url, state, full, report):
                                   writer)
     else:
         records = _pages(fetcher, found, url, _note(writer))
+    seen_posts: dict[str, set[int]] = {"post": set(), "page": set()}
+    seen_comments: set[int] = set()
     try:
         for record in records:
             writer.write(record)
+            if isinstance(record, Post) and record.type in seen_posts:
+                seen_posts[record.type].add(record.wp_id)
+                seen_comments.update(c.wp_id for c in record.comments)
     except BudgetExhausted as stop:
         report.error = str(stop)
+        return
+    if full:  # every page was read: what the site no longer lists is gone
+        report.deleted = _mark_gone(writer, seen_posts, seen_comments)
 
 
 def _first_feed_page(fetcher, feed, writer):

@@ -122,3 +122,18 @@ def test_kill_9_mid_sync_leaves_the_archive_whole(scraped, tmp_path):
     assert one(copy, "SELECT count(*) FROM (SELECT wp_id FROM posts GROUP BY site_id, wp_id HAVING count(*) > 1)") == (0,)
     assert one(copy, "SELECT count(*) FROM posts") == before[:1]
     assert one(copy, "SELECT finished IS NOT NULL, error FROM sync_runs ORDER BY id DESC LIMIT 1") == (1, None)
+
+
+def test_a_site_without_rest_is_checked_with_a_conditional_get(tmp_path):
+    url = wordpress_url("norest")
+    db = tmp_path / "norest.db"
+    conn = connect(db)
+    scrape(conn, url, fetcher=Fetcher(url, delay=0))
+    posts = one(db, "SELECT count(*) FROM posts")[0]
+    conn.close()
+    assert sync(db).returncode == 0  # learns the feed's validators
+    assert sync(db).returncode == 0
+    requests, added, updated = one(db, "SELECT requests, added, updated FROM sync_runs ORDER BY id DESC LIMIT 1")
+    assert (added, updated) == (0, 0) and requests <= 3  # robots.txt and a 304 for the feed
+    assert sync(db, "--full").returncode == 0
+    assert one(db, "SELECT count(*), count(deleted_at) FROM posts") == (posts, 0)
