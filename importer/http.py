@@ -173,6 +173,12 @@ class Fetcher:
         finally:
             self._last = time.monotonic()
 
+    def announced_sitemaps(self) -> list[str]:
+        """Sitemaps the site's robots.txt names (read once robots.txt has been fetched)."""
+        if self._rules is None or getattr(self._rules, "allow_all", False):
+            return []
+        return list(self._rules.site_maps() or [])
+
     def _on_site(self, url: str) -> str:
         if _host(url) not in (self.host, *self.also):
             raise FetchError(url, f"off-site URL refused (this run archives {self.host})")

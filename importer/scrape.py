@@ -18,6 +18,7 @@ from .sources.sitemap import sitemap_urls
 from .sources.wpcom import WpcomAPI
 from .store import Writer
 
+
 @dataclass
 class Discovery:
     url: str
@@ -56,8 +57,7 @@ def discover(fetcher: Fetcher, url: str) -> Discovery:
     found.wordpress_com = host.endswith(".wordpress.com") or "wordpress.com" in home.headers.get("x-hacker", "") \
         or "s0.wp.com" in home.text
     found.feed = feed_url(home.text, url)
-    if fetcher.robots and fetcher._rules is not None:
-        found.sitemaps = list(fetcher._rules.site_maps() or [])
+    found.sitemaps = fetcher.announced_sitemaps()
     return found
 
 
@@ -84,7 +84,7 @@ def scrape(conn, url: str, via: str = "auto", fetcher: Fetcher | None = None, pa
             records = _rest_then_pages(fetcher, api_for(chosen, fetcher, url, found.rest_root), url, note, pages,
                                        cursors)
         else:
-            records = _pages(fetcher, found, url, note, feed_first=chosen == "feed")
+            records = pages_of_site(fetcher, found, url, note, feed_first=chosen == "feed")
         for record in records:
             writer.write(record)
             while problems:
@@ -147,18 +147,18 @@ def _rest_then_pages(fetcher, api, url, note, pages, cursors):
 
 
 def _page_comments(fetcher, link, note):
-    page = _read_page(fetcher, link, note)
+    page = read_page(fetcher, link, note)
     if page is None or page.post is None:
         return []
-    return _all_comments(fetcher, page, note)
+    return all_comments(fetcher, page, note)
 
 
-def _all_comments(fetcher, page, note, limit=500):
+def all_comments(fetcher, page, note, limit=500):
     """The comments of a post's page and of every comment page linked from it, to the end."""
     comments = {c.wp_id: c for c in page.post.comments}
     queue, seen = list(page.comment_pages), set(page.comment_pages)
     while queue and len(seen) <= limit:
-        more = _read_page(fetcher, queue.pop(0), note)
+        more = read_page(fetcher, queue.pop(0), note)
         if more is None or more.post is None:
             continue
         for c in more.post.comments:
@@ -170,7 +170,7 @@ def _all_comments(fetcher, page, note, limit=500):
     return list(comments.values())
 
 
-def _read_page(fetcher, link, note):
+def read_page(fetcher, link, note):
     try:
         response = fetcher.get(link)
     except FetchError as error:
@@ -179,7 +179,7 @@ def _read_page(fetcher, link, note):
     return page_from_html(response.content, response.url, response.encoding)
 
 
-def _pages(fetcher, found, url, note, feed_first=False):
+def pages_of_site(fetcher, found, url, note, feed_first=False):
     """Every post's page, found through the sitemaps and the feed (the feed first with --via feed);
     comment pages followed."""
     yield Site(url=url, title=found.title)
@@ -191,12 +191,12 @@ def _pages(fetcher, found, url, note, feed_first=False):
     for link in links:
         if link.rstrip("/") == url.rstrip("/"):
             continue  # the home page lists posts; it is not one
-        page = _read_page(fetcher, link, note)
+        page = read_page(fetcher, link, note)
         if page is None or page.post is None:
             continue
         post = page.post
         if post.wp_id is None:
             note(link, "no WordPress post id on the page")
             continue
-        post.comments = _all_comments(fetcher, page, note)
+        post.comments = all_comments(fetcher, page, note)
         yield post

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from .http import BudgetExhausted, Fetcher, FetchError
 from .model import Comment, Post, Problem
-from .scrape import _all_comments, _pages, _read_page, api_for, discover, remember_sync_state, richest_source
+from .scrape import (all_comments, api_for, discover, pages_of_site, read_page, remember_sync_state,
+                     richest_source)
 from .sources.feeds import feed_items
 from .sources.rest import live_ids, rest_records
 from .store import Writer, now_utc
@@ -147,12 +148,12 @@ def _sync_rest(writer, fetcher, url, state, full, report, via):
 
 
 def _page_comments_of(fetcher, link, writer):
-    page = _read_page(fetcher, link, _note(writer))
+    page = read_page(fetcher, link, _note(writer))
     if page is None or page.post is None:
         return []
     known = {row[0] for row in writer.conn.execute(
         "SELECT wp_id FROM comments WHERE site_id = ? AND type = 'comment'", (writer.site_id,))}
-    return [c for c in _all_comments(fetcher, page, _note(writer)) if c.wp_id not in known]
+    return [c for c in all_comments(fetcher, page, _note(writer)) if c.wp_id not in known]
 
 
 def _mark_gone(writer, posts_by_type: dict[str, set[int]], comment_ids: set[int]) -> int:
@@ -193,7 +194,7 @@ def _sync_pages(writer, fetcher, url, state, full, report):
         records = _pages_of_links(fetcher, url, [item.link for item in _first_feed_page(fetcher, feed, writer)],
                                   writer)
     else:
-        records = _pages(fetcher, found, url, _note(writer))
+        records = pages_of_site(fetcher, found, url, _note(writer))
     seen_posts: dict[str, set[int]] = {"post": set(), "page": set()}
     seen_comments: set[int] = set()
     try:
@@ -221,7 +222,7 @@ def _pages_of_links(fetcher, url, links, writer):
 
     yield Site(url=url)
     for link in links:
-        page = _read_page(fetcher, link, _note(writer))
+        page = read_page(fetcher, link, _note(writer))
         if page and page.post and page.post.wp_id:
-            page.post.comments = _all_comments(fetcher, page, _note(writer))
+            page.post.comments = all_comments(fetcher, page, _note(writer))
             yield page.post
