@@ -140,13 +140,14 @@ def _rest_then_pages(fetcher, api, url, note, pages, cursors):
     if not pages:
         return
     for wp_id, link in posts:
-        for comment in _page_comments(fetcher, link, note):
+        for comment in page_comments(fetcher, link, note):
             if comment.wp_id not in comment_ids:  # what REST hid: pingbacks, trackbacks
                 comment.post_wp_id = wp_id
                 yield comment
 
 
-def _page_comments(fetcher, link, note):
+def page_comments(fetcher, link, note):
+    """Every comment a post's pages show, comment pages included."""
     page = read_page(fetcher, link, note)
     if page is None or page.post is None:
         return []

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .http import BudgetExhausted, Fetcher, FetchError
 from .model import Comment, Post, Problem
-from .scrape import (all_comments, api_for, discover, pages_of_site, read_page, remember_sync_state,
+from .scrape import (all_comments, api_for, discover, page_comments, pages_of_site, read_page, remember_sync_state,
                      richest_source)
 from .sources.feeds import feed_items
 from .sources.rest import live_ids, rest_records
@@ -148,12 +148,10 @@ def _sync_rest(writer, fetcher, url, state, full, report, via):
 
 
 def _page_comments_of(fetcher, link, writer):
-    page = read_page(fetcher, link, _note(writer))
-    if page is None or page.post is None:
-        return []
+    """What a post's pages show that REST did not: its pingbacks and trackbacks."""
     known = {row[0] for row in writer.conn.execute(
         "SELECT wp_id FROM comments WHERE site_id = ? AND type = 'comment'", (writer.site_id,))}
-    return [c for c in all_comments(fetcher, page, _note(writer)) if c.wp_id not in known]
+    return [c for c in page_comments(fetcher, link, _note(writer)) if c.wp_id not in known]
 
 
 def _mark_gone(writer, posts_by_type: dict[str, set[int]], comment_ids: set[int]) -> int:
