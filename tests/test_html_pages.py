@@ -115,3 +115,22 @@ def test_seed_post_archives_exactly_the_post_and_its_comments():
         (name, " ".join(words.split())) for name, words in comments]
     assert [c.wp_id for c in post.comments] == [10, 11, 12, 13]
     assert page.site.url == "https://example-blog.wordpress.com"
+
+
+@pytest.mark.parametrize("shown, stored", [
+    ("July 11, 2011 at 12:25 pm", "2011-07-11 12:25:00"), ("8. April 2019 @ 11:38", "2019-04-08 11:38:00"),
+    ("26 abril 2022 a las 14:02", "2022-04-26 14:02:00"), ("Juli 30, 2013 um 2:33 pm", "2013-07-30 14:33:00"),
+    ("Ben 19. Juni 2018 um 15:28 Uhr - Antworten", "2018-06-19 15:28:00"), ("11.12.2012 um 11:07", "2012-12-11 11:07:00"),
+    ("March 10, 2017 at 12:20 AM", "2017-03-10 00:20:00"), ("Jun 20th at 2:41 am", None), ("Reply", None)])
+def test_dates_as_themes_print_them(shown, stored):
+    from importer.sources.html import shown_date
+    assert shown_date(shown) == stored
+
+
+@pytest.mark.parametrize("name, first", [
+    ("thenervousbreakdown-loneliest.html", "2011-07-11 12:25:00"), ("scilogs-engelbart.html", "2019-04-08 11:38:00"),
+    ("cubadebate-sesiona-es.html", "2022-04-26 14:02:00"), ("wayback-muffinrezept.html", "2013-07-30 14:33:00"),
+    ("netzpolitik-abmahnungen.html", "2016-06-23 17:21:09")])
+def test_comment_dates_come_from_what_the_page_shows(name, first):
+    comments = page_from_html((corpus_dir() / "html" / name).read_bytes()).post.comments
+    assert comments[0].date == first

@@ -252,6 +252,8 @@ def _comments(doc) -> list[Comment]:
         if kind != "comment" and content is not None and _PING_LABEL.match(html_to_text(content) or ""):
             content = None  # the theme shows only a "Pingback: <link>" label, not the excerpt
         date, date_gmt = _dates(own.xpath(".//time/@datetime"))
+        if date is None:
+            date = shown_date(_comment_date_text(own, number))
         comments.append(Comment(
             wp_id=number, parent_wp_id=parent or 0, author_name=author, author_url=author_url,
             date=date, date_gmt=date_gmt, content=content, type=kind,
@@ -330,6 +332,65 @@ _COMMENT_PAGE = re.compile(r"/comment-page-\d+/?|[?&]cpage=\d+")
 
 def _without_comment_page(url: str) -> str:
     return _COMMENT_PAGE.sub("", url.split("#")[0]).rstrip("/?&")
+
+
+# -- dates as pages show them -------------------------------------------------------------------------
+
+_MONTH_NAMES = (
+    ("january", "jan", "januar", "jänner", "enero", "ene", "janvier", "janv", "gennaio", "gen", "januari", "janeiro"),
+    ("february", "feb", "februar", "febrero", "février", "fevrier", "févr", "febbraio", "februari", "fevereiro", "fev"),
+    ("march", "mar", "märz", "maerz", "marzo", "mars", "maart", "março", "marco"),
+    ("april", "apr", "abril", "avril", "aprile", "abr", "avr"),
+    ("may", "mai", "mayo", "maggio", "mei", "maio"),
+    ("june", "jun", "juni", "junio", "juin", "giugno", "junho"),
+    ("july", "jul", "juli", "julio", "juillet", "juil", "luglio", "julho"),
+    ("august", "aug", "agosto", "août", "aout", "augustus", "ago"),
+    ("september", "sep", "sept", "septiembre", "septembre", "settembre", "set", "setembro"),
+    ("october", "oct", "oktober", "okt", "octubre", "octobre", "ottobre", "ott", "outubro", "out"),
+    ("november", "nov", "noviembre", "novembre", "novembro"),
+    ("december", "dec", "dezember", "dez", "diciembre", "dic", "décembre", "dicembre", "dezembro"))
+_MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names}
+_NAMED_FIRST = re.compile(r"(?P<month>[^\W\d_]+)\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})")
+_DAY_FIRST = re.compile(r"(?P<day>\d{1,2})\.?\s+(?:de\s+)?(?P<month>[^\W\d_]+)\.?\s+(?:de\s+)?(?P<year>\d{4})")
+_NUMERIC = re.compile(r"(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})|(?P<iso>\d{4}-\d{2}-\d{2})")
+_CLOCK = re.compile(r"(?P<hour>\d{1,2})[:h.]\s?(?P<minute>\d{2})(?:\s*(?P<half>[ap])\.?\s?m\b\.?)?", re.I)
+
+
+def shown_date(text: str) -> str | None:
+    """A date as a theme prints it ("July 11, 2011 at 12:25 pm", "8. April 2019 @ 11:38",
+    "26 abril 2022 a las 14:02", "11.12.2012 um 11:07") as site-local YYYY-MM-DD HH:MM:SS."""
+    text = " ".join(text.split())
+    for pattern in (_NAMED_FIRST, _DAY_FIRST, _NUMERIC):
+        for match in pattern.finditer(text):
+            if match.groupdict().get("iso"):
+                year, month, day = map(int, match.group("iso").split("-"))
+            else:
+                name = match.group("month").lower()
+                month = int(name) if name.isdigit() else _MONTHS.get(name)
+                year, day = int(match.group("year")), int(match.group("day"))
+            if not month or not 1 <= month <= 12 or not 1 <= day <= 31:
+                continue
+            hour = minute = 0
+            clock = _CLOCK.search(text, match.end())
+            if clock:
+                hour, minute = int(clock.group("hour")), int(clock.group("minute"))
+                if clock.group("half"):
+                    hour = hour % 12 + (12 if clock.group("half").lower() == "p" else 0)
+                if hour > 23 or minute > 59:
+                    hour = minute = 0
+            return f"{year:04d}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}:00"
+    return None
+
+
+def _comment_date_text(own, number) -> str:
+    """The text of the element a theme prints a comment's date in."""
+    for path in (f'.//a[contains(@href, "#comment-{number}")]', './/*[contains(@class, "date")]',
+                 './/*[contains(@class, "time")]', './/*[contains(@class, "meta")]'):
+        for elem in own.xpath(path):
+            text = " ".join(elem.text_content().split())
+            if re.search(r"\d{4}", text):
+                return text
+    return ""
 
 
 # -- helpers --------------------------------------------------------------------------------------
