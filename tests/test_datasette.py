@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import comment, corpus_dir, item, run_import, wxr
+from conftest import WXR_HEAD, comment, corpus_dir, item, run_import, wxr
 from importer import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +36,11 @@ def archive_path(tmp_path_factory):
     conn = connect(path)
     run_import(conn, corpus_dir() / "wxr" / "theme-unit-test-data.xml")
     run_import(conn, ROOT / "samples" / "sample-blog.xml")
+    pinging = tmp_path_factory.mktemp("pinging") / "coastal.xml"
+    pinging.write_text(wxr(item(7, title="Winter roundup").replace("http://fixture.example/?p=7",
+                                                                    "https://coastal-birding.example/winter-roundup/"),
+                           head=WXR_HEAD.replace("http://fixture.example", "https://coastal-birding.example")))
+    run_import(conn, pinging)
     hostile = tmp_path_factory.mktemp("hostile") / "hostile.xml"
     hostile.write_text(wxr(item(1, title="Hostile", extra=comment(66, content=HOSTILE, author="Mallory"))))
     run_import(conn, hostile)
@@ -96,7 +101,9 @@ def test_canned_queries_answer(server):
     [site] = get(f"{server}.json", sql="SELECT id FROM sites WHERE url = 'https://fieldnotes.example'")
     tree = get(f"{server}/category_tree.json", site_id=site["id"])
     assert [(row["path"], row["posts"]) for row in tree] == [("Birds", 0), ("Birds › Waders", 1), ("Cycling", 1)]
-    assert isinstance(get(f"{server}/pingbacks_between_posts.json"), list)
+    [ping] = get(f"{server}/pingbacks_between_posts.json")
+    assert (ping["from_site"], ping["from_post"], ping["to_site"], ping["to_post"]) == (
+        "https://coastal-birding.example", "Winter roundup", "https://fieldnotes.example", "Curlews on the estuary")
 
 
 def test_search_finds_a_phrase_from_a_comment(server):
