@@ -342,8 +342,7 @@ class Writer:
 
     def _flush_loose_comments(self):
         comments, self.loose_comments = self.loose_comments, []
-        found = dict(self._select_in("SELECT wp_id, id FROM posts WHERE site_id = ? AND wp_id IN ({})",
-                                     sorted({c.post_wp_id for c in comments if c.post_wp_id})))
+        found = self._row_ids("posts", {c.post_wp_id for c in comments if c.post_wp_id})
         pairs = []
         for comment in comments:
             if comment.post_wp_id in found:
@@ -413,8 +412,7 @@ class Writer:
             changed, added = self._executemany_counted("posts", POST_UPSERT, rows)
             self.counts.add("posts", added=added, updated=changed - added, unchanged=len(rows) - changed)
             wp_ids = sorted({p.wp_id for p in keyed})
-            found = dict(self._select_in("SELECT wp_id, id FROM posts WHERE site_id = ? AND wp_id IN ({})",
-                                         wp_ids))
+            found = self._row_ids("posts", wp_ids)
             if not self.fresh:
                 self._touch("posts", wp_ids)
             for post in keyed:
@@ -479,8 +477,7 @@ class Writer:
             if not self.fresh:
                 self._touch("comments", sorted({row[1] for row in keyed}))
         if with_meta:
-            found = dict(self._select_in("SELECT wp_id, id FROM comments WHERE site_id = ? AND wp_id IN ({})",
-                                         sorted({c.wp_id for c in with_meta})))
+            found = self._row_ids("comments", {c.wp_id for c in with_meta})
             self._meta("commentmeta", "comment_id", [
                 (found[c.wp_id], key, seq, value) for c in with_meta for key, seq, value in _numbered(c.meta)])
 
@@ -506,6 +503,11 @@ class Writer:
         changed = self.conn.executemany(sql, rows).rowcount
         added = self.conn.execute(f"SELECT count(*) FROM {table} WHERE id > ?", (before,)).fetchone()[0]
         return changed, added
+
+    def _row_ids(self, table: str, wp_ids) -> dict[int, int]:
+        """WordPress id -> archive id for rows of this site, one query per 900 ids."""
+        return dict(self._select_in(f"SELECT wp_id, id FROM {table} WHERE site_id = ? AND wp_id IN ({{}})",
+                                    sorted(wp_ids)))
 
     def _select_in(self, sql: str, values: list) -> list[tuple]:
         rows = []
