@@ -189,6 +189,11 @@ def pages_of_site(fetcher, found, url, note, feed_first=False):
     links = []
     for listing in (reversed(listings) if feed_first else listings):
         links = links or listing()
+    yield from posts_from_pages(fetcher, url, links, note)
+
+
+def posts_from_pages(fetcher, url, links, note):
+    """The post each page shows, with the comments of all its comment pages."""
     for link in links:
         if link.rstrip("/") == url.rstrip("/"):
             continue  # the home page lists posts; it is not one

@@ -8,13 +8,14 @@ full reconciliation (`--full`) looks for deletions, reading ids alone.
 """
 import fcntl
 import json
+from itertools import chain
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .http import BudgetExhausted, Fetcher, FetchError
-from .model import Comment, Post, Problem
-from .scrape import (all_comments, api_for, discover, page_comments, pages_of_site, read_page, remember_sync_state,
+from .model import Comment, Post, Problem, Site
+from .scrape import (api_for, discover, page_comments, pages_of_site, posts_from_pages, remember_sync_state,
                      richest_source)
 from .sources.feeds import feed_items
 from .sources.rest import live_ids, rest_records
@@ -189,8 +190,8 @@ def _sync_pages(writer, fetcher, url, state, full, report):
             return
         state["feed_etag"] = response.headers.get("etag") or ""
         state["feed_modified"] = response.headers.get("last-modified") or ""
-        records = _pages_of_links(fetcher, url, [item.link for item in _first_feed_page(fetcher, feed, writer)],
-                                  writer)
+        links = [item.link for item in _first_feed_page(fetcher, feed, writer)]
+        records = chain([Site(url=url)], posts_from_pages(fetcher, url, links, _note(writer)))
     else:
         records = pages_of_site(fetcher, found, url, _note(writer))
     seen_posts: dict[str, set[int]] = {"post": set(), "page": set()}
@@ -213,14 +214,3 @@ def _first_feed_page(fetcher, feed, writer):
         if number >= 50:
             break
         yield item
-
-
-def _pages_of_links(fetcher, url, links, writer):
-    from .model import Site
-
-    yield Site(url=url)
-    for link in links:
-        page = read_page(fetcher, link, _note(writer))
-        if page and page.post and page.post.wp_id:
-            page.post.comments = all_comments(fetcher, page, _note(writer))
-            yield page.post
