@@ -1,12 +1,29 @@
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from importer import connect, expand, import_input
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _shared() -> Path:
+    """../shared beside this checkout; for a clone made elsewhere, beside the checkout it was
+    cloned from; WPARCHIVE_SHARED overrides both."""
+    if os.environ.get("WPARCHIVE_SHARED"):
+        return Path(os.environ["WPARCHIVE_SHARED"])
+    candidates = [REPO.parent / "shared"]
+    origin = subprocess.run(["git", "-C", str(REPO), "config", "remote.origin.url"],
+                            capture_output=True, text=True).stdout.strip()
+    if origin and "://" not in origin and Path(origin).is_dir():
+        candidates.append(Path(origin).resolve().parent / "shared")
+    return next((c for c in candidates if (c / "corpus").is_dir()), candidates[0])
+
+
+CORPUS = _shared() / "corpus"
 
 
 def corpus_dir() -> Path:
