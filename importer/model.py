@@ -4,14 +4,21 @@ A field left as None means "this source does not know"; the store never lets an 
 overwrite a known one. An empty string means the source says the value is empty.
 """
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 
 class Record:
     """Pickles as its field values in order: records cross a process boundary in bulk."""
     __slots__ = ()
 
+    def __init_subclass__(cls, **kwargs):
+        """dataclass(slots=True) makes the class again with its slots: that class gets the getter."""
+        super().__init_subclass__(**kwargs)
+        names = cls.__dict__.get("__slots__", ())
+        cls._values = attrgetter(*names) if len(names) > 1 else None
+
     def __reduce__(self):
-        return type(self), tuple(getattr(self, name) for name in self.__slots__)
+        return type(self), self._values(self)
 
 
 @dataclass(slots=True)

@@ -18,7 +18,8 @@ def html_to_text(markup: str | None) -> str | None:
         text = _SHORTCODES.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
-    return " ".join(text.split())
+    plain = " ".join(text.split())
+    return markup if plain == markup else plain  # the same object, so it crosses a pipe once
 
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?")

@@ -2,7 +2,7 @@
 and an unfinished write leaves nothing behind."""
 import sqlite3
 
-from conftest import item, run_import, value, wxr
+from conftest import comment, item, rows, run_import, value, wxr
 from importer import connect
 from importer.model import Post, Site
 from importer.store import Writer
@@ -33,3 +33,17 @@ def test_an_abandoned_write_leaves_nothing(db_path, write_wxr):
     writer.abandon()
     assert value(conn, "SELECT count(*) FROM posts") == 1
     assert value(conn, "SELECT count(*) FROM import_runs") == 1
+
+
+def test_a_row_given_twice_in_a_fresh_load_is_merged_and_the_rest_of_its_batch_kept(db_path, write_wxr):
+    """A fresh archive takes rows with plain INSERTs; the duplicate hands the batch to the upsert."""
+    conn = connect(db_path)
+    [report] = run_import(conn, write_wxr(wxr(
+        item(1, extra=comment(10) + comment(11) + comment(11, content="Edited") + comment(12, parent=11)),
+        item(2, extra=comment(20)))))
+    assert report.status == "imported"
+    assert rows(conn, "SELECT c.wp_id, c.content, p.wp_id FROM comments c LEFT JOIN comments p "
+                      "ON p.id = c.parent_id ORDER BY c.wp_id") == [
+        (10, "Nice post", None), (11, "Edited", None), (12, "Nice post", 11), (20, "Nice post", None)]
+    assert report.counts["comments"] == {"added": 4, "updated": 1, "unchanged": 0}
+    assert value(conn, "SELECT count(*) FROM comments_fts WHERE comments_fts MATCH 'edited'") == 1
