@@ -14,7 +14,7 @@ from lxml import etree
 
 from ..errors import DamagedInputError, NotWXRError
 from ..model import Author, Comment, Post, Problem, Site, Term, TermRef
-from ..text import html_to_text, site_key, wp_date
+from ..text import site_key, wp_date
 from .wxr_repair import NeedsRepair, RepairingReader
 
 _WP = re.compile(r"^https?://wordpress\.org/export/1\.\d+/$")
@@ -271,7 +271,6 @@ class WXRReader:
                 setattr(post, field, self._body(child))
             else:
                 setattr(post, field, _ITEM_CONVERT.get(field, str.strip)(_text(child)))
-        post.content_text = html_to_text(post.content)  # here, beside the parser, not in the busier writer
         post.meta = self._meta(metas, "postmeta")
         post.terms = self._term_refs(refs)
         if post.wp_id is None and not (post.guid or post.url):
@@ -320,7 +319,7 @@ class WXRReader:
             get("comment_author"), _stripped(get("comment_author_email")), _stripped(get("comment_author_url")),
             _stripped(get("comment_author_IP")), wp_date(get("comment_date")), wp_date(get("comment_date_gmt")),
             content, (get("comment_type") or "").strip() or "comment",
-            _COMMENT_STATUS.get(approved, approved) if approved else None, html_to_text(content),
+            _COMMENT_STATUS.get(approved, approved) if approved else None, None,
             _int(get("comment_karma")), get("comment_agent"), self._meta(metas, "commentmeta") if metas else [])
         if comment.wp_id is None:
             self._problem(elem.sourceline, "comment without wp:comment_id", "kept, identified by author and date")
