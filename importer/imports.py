@@ -9,7 +9,6 @@ from functools import partial
 from .errors import DamagedInputError, InputError
 from .inputs import Input
 from .model import Problem
-from .sources.html import page_from_html
 from .sources.wxr import WXRReader
 from .sources.wxr_repair import NeedsRepair
 from .store import Writer
@@ -157,6 +156,7 @@ def _import_checked(conn, item, hashing, progress, started) -> FileReport:
 
 def _import_page(conn, item: Input, sha256: str, started: float) -> FileReport:
     """A saved page: its post and comments, read with the same extractor the scraper uses."""
+    from .sources.html import page_from_html  # BeautifulSoup loads slowly; only saved pages need it
     with item.open() as stream:
         page = page_from_html(stream.read())
     if page.post is None:

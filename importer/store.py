@@ -15,7 +15,7 @@ from .model import Author, Comment, Post, Problem, Site, Term
 from .text import comparable, html_to_text, site_key
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
-BATCH = 500
+BATCH = 250
 MAX_PROBLEMS = 10_000
 BULK_AUTOMERGE, DEFAULT_AUTOMERGE = 16, 4
 FTS_TRIGGERS = ("posts_fts_insert", "posts_fts_delete", "posts_fts_update",
@@ -416,10 +416,10 @@ class Writer:
             self._keep_unchanged_text("posts", keyed, ("title", "excerpt"))
         if keyed:
             rows = [self._post_row(p) + (self.site_id, p.parent_wp_id) for p in keyed]
-            changed, added = self._executemany_counted("posts", POST_UPSERT, rows)
+            changed, added, new_ids = self._executemany_counted("posts", POST_UPSERT, rows)
             self.counts.add("posts", added=added, updated=changed - added, unchanged=len(rows) - changed)
             wp_ids = sorted({p.wp_id for p in keyed})
-            found = self._row_ids("posts", wp_ids)
+            found = dict(zip((p.wp_id for p in keyed), new_ids)) if new_ids else self._row_ids("posts", wp_ids)
             if not self.fresh:
                 self._touch("posts", wp_ids)
             for post in keyed:
@@ -478,13 +478,15 @@ class Writer:
                           self.source, self.seen, self.seen, self.site_id, c.parent_wp_id))
             if c.meta:
                 with_meta.append(c)
+        new_ids = None
         if keyed:
-            changed, added = self._executemany_counted("comments", COMMENT_UPSERT, keyed)
+            changed, added, new_ids = self._executemany_counted("comments", COMMENT_UPSERT, keyed)
             self.counts.add("comments", added=added, updated=changed - added, unchanged=len(keyed) - changed)
             if not self.fresh:
                 self._touch("comments", sorted({row[1] for row in keyed}))
         if with_meta:
-            found = self._row_ids("comments", {c.wp_id for c in with_meta})
+            found = (dict(zip((row[1] for row in keyed), new_ids)) if new_ids
+                     else self._row_ids("comments", {c.wp_id for c in with_meta}))
             self._meta("commentmeta", "comment_id", [
                 (found[c.wp_id], key, seq, value) for c in with_meta for key, seq, value in _numbered(c.meta)])
 
@@ -501,24 +503,24 @@ class Writer:
             self._meta("commentmeta", "comment_id", [(comment_id, k, s, v) for k, s, v in _numbered(c.meta)])
 
     def _meta(self, table: str, owner: str, rows: list[tuple]):
-        changed, added = self._executemany_counted(table, META_UPSERT.format(table=table, owner=owner), rows)
+        changed, added, _ = self._executemany_counted(table, META_UPSERT.format(table=table, owner=owner), rows)
         self.counts.add(table, added=added, updated=changed - added, unchanged=len(rows) - changed)
 
-    def _executemany_counted(self, table, sql, rows) -> tuple[int, int]:
-        """Run a batch upsert; returns (rows changed, rows added) without a round trip per row.
-        Into a fresh archive rows go in with a plain INSERT, as an upsert's conflict handling
-        costs a third more per row; a row the input gives twice hands the rest of the batch,
-        from that row on, to the upsert."""
+    def _executemany_counted(self, table, sql, rows) -> tuple[int, int, range | None]:
+        """Run a batch upsert; returns (rows changed, rows added, their new ids when known)
+        without a round trip per row. Into a fresh archive rows go in with a plain INSERT, as an
+        upsert's conflict handling costs a third more per row, and each takes the next id; a row
+        the input gives twice hands the rest of the batch, from that row on, to the upsert."""
         before = self.conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
         done = 0
         if self.fresh:
             try:
                 self.conn.executemany(_plain(sql), rows)
-                return len(rows), len(rows)
+                return len(rows), len(rows), range(before + 1, before + 1 + len(rows))
             except sqlite3.IntegrityError:
                 done = self._added_since(table, before)
         changed = done + self.conn.executemany(sql, rows[done:]).rowcount
-        return changed, self._added_since(table, before)
+        return changed, self._added_since(table, before), None
 
     def _added_since(self, table, before: int) -> int:
         return self.conn.execute(f"SELECT count(*) FROM {table} WHERE id > ?", (before,)).fetchone()[0]

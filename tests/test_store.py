@@ -47,3 +47,22 @@ def test_a_row_given_twice_in_a_fresh_load_is_merged_and_the_rest_of_its_batch_k
         (10, "Nice post", None), (11, "Edited", None), (12, "Nice post", 11), (20, "Nice post", None)]
     assert report.counts["comments"] == {"added": 4, "updated": 1, "unchanged": 0}
     assert value(conn, "SELECT count(*) FROM comments_fts WHERE comments_fts MATCH 'edited'") == 1
+
+
+def test_meta_of_a_fresh_load_hangs_off_its_own_post_and_comment(db_path, write_wxr):
+    """Rows new to a fresh archive take consecutive ids; meta must follow the right ones."""
+    def meta(kind, key, value):
+        return (f"<wp:{kind}><wp:meta_key>{key}</wp:meta_key>"
+                f"<wp:meta_value><![CDATA[{value}]]></wp:meta_value></wp:{kind}>")
+
+    def noted_comment(comment_id):
+        return comment(comment_id).replace("</wp:comment>", meta("commentmeta", "note", f"c{comment_id}") + "</wp:comment>")
+
+    items = [item(n, extra=meta("postmeta", "note", f"p{n}") + noted_comment(n * 10) + noted_comment(n * 10 + 1))
+             for n in (3, 1, 2)]
+    conn = connect(db_path)
+    run_import(conn, write_wxr(wxr(*items)))
+    assert rows(conn, "SELECT p.wp_id, m.value FROM postmeta m JOIN posts p ON p.id = m.post_id ORDER BY 1") == [
+        (1, "p1"), (2, "p2"), (3, "p3")]
+    assert rows(conn, "SELECT c.wp_id, m.value FROM commentmeta m JOIN comments c ON c.id = m.comment_id "
+                      "ORDER BY 1") == [(n, f"c{n}") for n in (10, 11, 20, 21, 30, 31)]

@@ -298,16 +298,16 @@ class WXRReader:
         return list(unique.values())
 
     def _comment(self, elem) -> Comment:
-        found, metas = {}, []
+        values, metas = {}, []
         for child in elem:
-            local = _WP_LOCALS.get(child.tag)
+            tag = child.tag
+            local = _WP_LOCALS.get(tag)
             if local is None:
-                local = _wp_local(child.tag)
+                local = _wp_local(tag)
             if local == "commentmeta":
                 metas.append(child)
-            elif local and local not in found:
-                found[local] = child
-        values = {local: child.text or "" if not len(child) else _text(child) for local, child in found.items()}
+            elif local and local not in values:
+                values[local] = child.text or "" if not len(child) else _text(child)
         get = values.get
         approved = get("comment_approved")
         approved = approved.strip() if approved else None
