@@ -1,14 +1,16 @@
 """Importing exports into an archive: the library call behind `wparchive import`."""
 import gc
+import hashlib
 import multiprocessing
-import threading
+import pickle
+import queue
 import time
 from dataclasses import dataclass, field
 from functools import partial
 
 from .errors import DamagedInputError, InputError
 from .inputs import Input
-from .model import Problem
+from .model import Digest, Problem
 from .sources.wxr import WXRReader
 from .sources.wxr_repair import NeedsRepair
 from .store import Writer
@@ -43,12 +45,12 @@ def parsed_in_child(make_reader, progress=None, depth: int = 3):
     child.start()
     try:
         while True:
-            message = pipe.get()
+            message = _next_message(pipe, child)
             if message == _DONE:
                 break
             if isinstance(message, BaseException):
                 raise message
-            read, records = message
+            read, records = pickle.loads(message)
             if progress and read:
                 progress(read)
             yield from records
@@ -59,33 +61,70 @@ def parsed_in_child(make_reader, progress=None, depth: int = 3):
         pipe.close()
 
 
+def _next_message(pipe, child):
+    while True:
+        try:
+            return pipe.get(timeout=1)
+        except queue.Empty:
+            if not child.is_alive():
+                raise RuntimeError(f"the parser process ended unexpectedly (exit code {child.exitcode})") from None
+
+
 def _produce(make_reader, pipe):
+    """The child's side. Batches are pickled here rather than in the queue's own thread, so a
+    record that cannot cross fails the import instead of vanishing."""
     gc.disable()  # records hold no cycles; collections only cost time in this short-lived process
-    read = 0
+    read, batch = 0, []
 
     def count(n):
         nonlocal read
         read += n
 
-    batch = []
     try:
         for record in make_reader(count):
             batch.append(record)
             if len(batch) >= BATCH:
-                pipe.put((read, batch))
+                pipe.put(_packed(read, batch))
                 read, batch = 0, []
-        pipe.put((read, batch))
-        pipe.put(_DONE)
+        ending = _DONE
     except BaseException as error:  # handed to the parent, raised there after the records before it
-        pipe.put((read, batch))
-        pipe.put(error)
+        ending = error
+    try:
+        pipe.put(_packed(read, batch))
+    except BaseException as error:
+        ending = error
+    pipe.put(ending)
     pipe.close()
     pipe.join_thread()
 
 
+def _packed(read: int, batch: list) -> bytes:
+    return pickle.dumps((read, batch), protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def _wxr_records(item: Input, repair: bool, progress):
     with item.open() as stream:
-        yield from WXRReader(stream, item.name, progress, repair)
+        hashed = _HashedStream(stream)
+        yield from WXRReader(hashed, item.name, progress, repair)
+        yield Digest(hashed.hexdigest())
+
+
+class _HashedStream:
+    """A stream that hashes what is read from it: the parser's own read gives the input's sha256,
+    so the file is not read (or unzipped) a second time for it."""
+
+    def __init__(self, stream):
+        self.stream, self.digest = stream, hashlib.sha256()
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.stream.read(n)
+        self.digest.update(data)
+        return data
+
+    def hexdigest(self) -> str:
+        while self.read(1 << 20):  # whatever follows the export's end counts too
+            pass
+        return self.digest.hexdigest()
 
 
 def previous_run(conn, sha256: str) -> int | None:
@@ -100,47 +139,32 @@ def import_input(conn, item: Input, force: bool = False, progress=None) -> FileR
     (no repairs); the first damage found there rolls back and starts over with repairs on.
 
     A file imported before is recognised by its sha256 and skipped. The hash is taken up front
-    only when an earlier import had the same size; otherwise it is taken while the file is read."""
+    only when an earlier import had the same size; otherwise it is taken as the file is parsed."""
     started = time.monotonic()
-    hashing = _Hashing(item)
-    if not force and conn.execute("SELECT 1 FROM import_runs WHERE size = ? AND status = 'ok' LIMIT 1",
-                                  (item.size,)).fetchone():
-        hashing.join()
-        if hashing.error:
-            return FileReport(item.name, "failed", error=hashing.error)
-        run = previous_run(conn, hashing.sha256)
+    sha256 = None
+    if item.kind == "html" or not force and conn.execute(
+            "SELECT 1 FROM import_runs WHERE size = ? AND status = 'ok' LIMIT 1", (item.size,)).fetchone():
+        try:
+            sha256 = item.sha256()
+        except InputError as error:
+            return FileReport(item.name, "failed", error=str(error))
+        run = None if force else previous_run(conn, sha256)
         if run:
             return FileReport(item.name, "unchanged", run_id=run, seconds=time.monotonic() - started)
+    if item.kind == "html":
+        return _import_page(conn, item, sha256, started)
     gc.disable()  # the records hold no cycles; collections only cost time on large imports
     try:
-        return _import_checked(conn, item, hashing, progress, started)
+        return _import_wxr(conn, item, sha256, progress, started)
     finally:
         gc.enable()
 
 
-class _Hashing(threading.Thread):
-    """sha256 of the input, computed beside the import (hashlib works without the GIL)."""
-
-    def __init__(self, item: Input):
-        super().__init__(daemon=True)
-        self.item, self.sha256, self.error = item, None, None
-        self.start()
-
-    def run(self):
-        try:
-            self.sha256 = self.item.sha256()
-        except InputError as error:
-            self.error = str(error)
-
-
-def _import_checked(conn, item, hashing, progress, started) -> FileReport:
-    if item.kind == "html":
-        hashing.join()
-        return _import_page(conn, item, hashing.sha256, started)
+def _import_wxr(conn, item, sha256, progress, started) -> FileReport:
     for repair in (False, True):
-        writer = Writer(conn, item.name, None, source="wxr", seen=item.modified, size=item.size)
+        writer = Writer(conn, item.name, sha256, source="wxr", seen=item.modified, size=item.size)
         try:
-            status, error = _write_all(writer, item, repair, progress, hashing)
+            status, error = _write_all(writer, item, repair, progress)
             break
         except NeedsRepair:
             writer.abandon()
@@ -173,13 +197,11 @@ def _import_page(conn, item: Input, sha256: str, started: float) -> FileReport:
                       time.monotonic() - started, writer.run_id)
 
 
-def _write_all(writer: Writer, item: Input, repair: bool, progress, hashing) -> tuple[str, str | None]:
+def _write_all(writer: Writer, item: Input, repair: bool, progress) -> tuple[str, str | None]:
     """Write every record of the input; damage part-way commits what came before it."""
     try:
         for record in parsed_in_child(partial(_wxr_records, item, repair), progress):
             writer.write(record)
-        hashing.join()
-        writer.set_sha256(hashing.sha256)
     except DamagedInputError as failure:
         writer.problem(Problem(failure.message, "import stopped; every complete record before it kept",
                                failure.line))

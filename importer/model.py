@@ -15,7 +15,10 @@ class Record:
         """dataclass(slots=True) makes the class again with its slots: that class gets the getter."""
         super().__init_subclass__(**kwargs)
         names = cls.__dict__.get("__slots__", ())
-        cls._values = attrgetter(*names) if len(names) > 1 else None
+        if len(names) == 1:
+            cls._values = staticmethod(lambda record: (getattr(record, names[0]),))
+        elif names:
+            cls._values = attrgetter(*names)
 
     def __reduce__(self):
         return type(self), self._values(self)
@@ -124,3 +127,9 @@ class Problem(Record):
     problem: str
     action: str
     line: int | None = None
+
+
+@dataclass(slots=True)
+class Digest(Record):
+    """The sha256 of every byte a source read: how a later run knows the same input again."""
+    sha256: str

@@ -11,7 +11,7 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .model import Author, Comment, Post, Problem, Site, Term
+from .model import Author, Comment, Digest, Post, Problem, Site, Term
 from .text import comparable, html_to_text, site_key
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
@@ -164,6 +164,8 @@ class Writer:
             self._author(record)
         elif isinstance(record, Site):
             self._site(record)
+        elif isinstance(record, Digest):
+            self.set_sha256(record.sha256)
         else:
             raise TypeError(f"not a record: {record!r}")
 
