@@ -92,6 +92,7 @@ CREATE INDEX IF NOT EXISTS posts_author ON posts(author_id);
 CREATE INDEX IF NOT EXISTS posts_site_guid ON posts(site_id, guid);
 CREATE INDEX IF NOT EXISTS posts_date_gmt ON posts(date_gmt);
 CREATE INDEX IF NOT EXISTS posts_url ON posts(url);
+CREATE INDEX IF NOT EXISTS posts_unresolved_parent ON posts(site_id) WHERE parent_id IS NULL AND parent_wp_id > 0;
 
 CREATE TABLE IF NOT EXISTS comments (
     id INTEGER PRIMARY KEY,
@@ -123,6 +124,12 @@ CREATE TABLE IF NOT EXISTS comments (
 CREATE INDEX IF NOT EXISTS comments_post ON comments(post_id);
 CREATE INDEX IF NOT EXISTS comments_parent ON comments(parent_id);
 CREATE INDEX IF NOT EXISTS comments_user ON comments(user_id);
+-- References that point at no row yet (given later in the input, or never): partial indexes hold
+-- only these, so resolving them at the end of an import reads a few rows, not the whole table.
+CREATE INDEX IF NOT EXISTS comments_unresolved_parent ON comments(site_id)
+    WHERE parent_id IS NULL AND parent_wp_id > 0;
+CREATE INDEX IF NOT EXISTS comments_unresolved_user ON comments(site_id)
+    WHERE user_id IS NULL AND user_wp_id > 0;
 
 CREATE TABLE IF NOT EXISTS post_terms (
     id INTEGER PRIMARY KEY,

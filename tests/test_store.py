@@ -66,3 +66,13 @@ def test_meta_of_a_fresh_load_hangs_off_its_own_post_and_comment(db_path, write_
         (1, "p1"), (2, "p2"), (3, "p3")]
     assert rows(conn, "SELECT c.wp_id, m.value FROM commentmeta m JOIN comments c ON c.id = m.comment_id "
                       "ORDER BY 1") == [(n, f"c{n}") for n in (10, 11, 20, 21, 30, 31)]
+
+
+def test_a_comment_before_its_parent_is_resolved_and_a_missing_parent_noted(db_path, write_wxr):
+    conn = connect(db_path)
+    [report] = run_import(conn, write_wxr(wxr(
+        item(1, extra=comment(31, parent=32) + comment(32) + comment(33, parent=99)))))
+    assert rows(conn, "SELECT c.wp_id, p.wp_id FROM comments c LEFT JOIN comments p ON p.id = c.parent_id "
+                      "ORDER BY c.wp_id") == [(31, 32), (32, None), (33, None)]
+    assert report.problems == 1
+    assert value(conn, "SELECT problem FROM import_problems") == "1 comment parent id(s) point at rows not in the archive"
