@@ -138,7 +138,8 @@ def scrape_table(url: str):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", action="store_true", help="also the 1 GB export")
-    parser.add_argument("--repeat", type=int, default=1, help="best of N runs per measurement")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="best of N runs per measurement (default 3: this kind of VM's timings wander)")
     parser.add_argument("--scrape", metavar="URL", help="also time scraping this blog (the test WordPress)")
     parser.add_argument("--no-import", action="store_true", help="skip the import benchmarks")
     args = parser.parse_args()
