@@ -15,7 +15,7 @@ from .model import Author, Comment, Digest, Post, Problem, Site, Term
 from .text import comparable, html_to_text, site_key
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
-BATCH = 250
+BATCH = 128
 MAX_PROBLEMS = 10_000
 BULK_AUTOMERGE, DEFAULT_AUTOMERGE = 16, 4
 FTS_TRIGGERS = ("posts_fts_insert", "posts_fts_delete", "posts_fts_update",
