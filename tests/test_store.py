@@ -76,3 +76,17 @@ def test_a_comment_before_its_parent_is_resolved_and_a_missing_parent_noted(db_p
                       "ORDER BY c.wp_id") == [(31, 32), (32, None), (33, None)]
     assert report.problems == 1
     assert value(conn, "SELECT problem FROM import_problems") == "1 comment parent id(s) point at rows not in the archive"
+
+
+def test_search_index_of_a_large_fresh_load_matches_its_rows(db_path, write_wxr):
+    """Search rows are written in bulk, a statement per FTS_BATCH posts and the rest at the end."""
+    items = [item(n, title=f"Post number{n}", extra=comment(10_000 + n, content=f"Reply word{n}"))
+             for n in range(1, 701)]
+    conn = connect(db_path)
+    run_import(conn, write_wxr(wxr(*items)))
+    for table in ("posts_fts", "comments_fts"):
+        conn.execute(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")  # raises if it differs
+    assert value(conn, "SELECT count(*) FROM posts_fts") == 700
+    assert rows(conn, "SELECT rowid FROM posts_fts WHERE posts_fts MATCH 'number700'") == \
+        rows(conn, "SELECT id FROM posts WHERE wp_id = 700")
+    assert value(conn, "SELECT count(*) FROM comments_fts WHERE comments_fts MATCH 'word513'") == 1
