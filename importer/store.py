@@ -337,8 +337,7 @@ class Writer:
         self.problem(Problem(f"wp:post_id {post.wp_id} appears twice",
                              "first kept; terms, comments and new meta keys of the second added", post.line))
         self.flush()
-        post_id = self.conn.execute("SELECT id FROM posts WHERE site_id = ? AND wp_id = ?",
-                                    (self.site_id, post.wp_id)).fetchone()[0]
+        post_id = self._row_ids("posts", [post.wp_id])[post.wp_id]
         links = [(post_id, self._term_id(r.taxonomy, r.slug, r.name)) for r in post.terms]
         self.conn.executemany("INSERT OR IGNORE INTO post_terms (post_id, term_id) VALUES (?, ?)", links)
         self._add_new_meta_keys("postmeta", "post_id", post_id, post.meta)
@@ -589,10 +588,12 @@ class Writer:
     def finish(self, status: str = "ok", error: str | None = None, requests: int | None = None):
         self.resolve()
         if self.fresh:
-            self._index_new_rows()
             if any(self.counts.get(t, {}).get("updated") for t in ("posts", "comments")):
+                # rows indexed earlier changed since: index everything again, from the rows
                 self.conn.execute("INSERT INTO posts_fts (posts_fts) VALUES ('rebuild')")
                 self.conn.execute("INSERT INTO comments_fts (comments_fts) VALUES ('rebuild')")
+            else:
+                self._index_new_rows()
             for statement in statements((SCHEMA_DIR / "fts.sql").read_text()):
                 self.conn.execute(statement)
             _fts_automerge(self.conn, DEFAULT_AUTOMERGE)

@@ -18,8 +18,7 @@ def html_to_text(markup: str | None) -> str | None:
         text = _SHORTCODES.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
-    plain = " ".join(text.split())
-    return markup if plain == markup else plain  # the same object, so it crosses a pipe once
+    return " ".join(text.split())
 
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?")
