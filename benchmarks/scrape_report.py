@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from importer import connect, expand, import_input  # noqa: E402
-from importer.http import Fetcher  # noqa: E402
-from importer.scrape import scrape  # noqa: E402
+from importer.web.fetcher import Fetcher  # noqa: E402
+from importer.jobs.scrape import scrape  # noqa: E402
 from importer.text import comparable  # noqa: E402
 
 PATHS = [(8765, "rest", "classic theme, REST at /wp-json/"), (8765, "html", "classic theme, feed+sitemap+pages"),

@@ -6,9 +6,9 @@ from pathlib import Path
 import click
 
 from .errors import WparchiveError
-from .imports import import_input
+from .jobs.imports import import_input
 from .inputs import expand
-from .store import TABLES, connect
+from .archive import TABLES, connect
 
 
 def db_option(command):
@@ -109,7 +109,7 @@ def _summary(totals, problems, db_path) -> str:
 @db_option
 def info(db_path):
     """Print what the archive holds: sites, row counts, the last imports."""
-    from . import info as archive_info  # sqlite-utils loads slowly; only this command needs it
+    from .jobs import info as archive_info  # sqlite-utils loads slowly; only this command needs it
 
     try:
         click.echo(archive_info.describe(db_path))
@@ -137,7 +137,7 @@ def _request_counter():
 
 
 def _fetcher(url, delay, max_requests, ignore_robots):
-    from .http import Fetcher
+    from .web import Fetcher
 
     return Fetcher(url, delay=delay, max_requests=max_requests, robots=not ignore_robots)
 
@@ -152,8 +152,8 @@ def _fetcher(url, delay, max_requests, ignore_robots):
 @quiet_option
 def scrape(url, db_path, via, no_pages, delay, max_requests, ignore_robots, quiet):
     """Archive a live blog: REST API, else sitemaps, feeds and its pages."""
-    from .http import BudgetExhausted, FetchError
-    from .scrape import scrape as scrape_site
+    from .web import BudgetExhausted, FetchError
+    from .jobs.scrape import scrape as scrape_site
 
     conn = connect(db_path)
     fetcher = _fetcher(url, delay, max_requests, ignore_robots)
@@ -185,7 +185,7 @@ def sync(db_path, only, full, delay, max_requests, ignore_robots, quiet):
     """Re-sync archived sites from the web: new and changed content only, history kept.
 
     Exit status: 0 done, 1 done with problems, 2 failed (or another sync is running)."""
-    from .sync import SyncBusy, SyncLock, sites_to_sync, sync_site
+    from .jobs.sync import SyncBusy, SyncLock, sites_to_sync, sync_site
 
     if not Path(db_path).exists():
         click.echo(f"error: {db_path}: no archive here; run `wparchive import` or `wparchive scrape` first", err=True)
@@ -220,8 +220,8 @@ def sync(db_path, only, full, delay, max_requests, ignore_robots, quiet):
 @fetcher_options
 def discover(url, delay, max_requests, ignore_robots):
     """Print what a site exposes (REST API, feeds, sitemaps) without writing anything."""
-    from .http import BudgetExhausted, FetchError
-    from .scrape import discover as discover_site
+    from .web import BudgetExhausted, FetchError
+    from .jobs.scrape import discover as discover_site
 
     try:
         found = discover_site(_fetcher(url, delay, max_requests, ignore_robots), url)
@@ -238,7 +238,7 @@ def serve(db_path, port, host):
     """Open the archive in Datasette with the project's metadata, canned queries and safe HTML."""
     import tempfile
 
-    from .datasette_config import write_settings
+    from .serve.settings import write_settings
 
     if not Path(db_path).exists():
         raise click.ClickException(f"{db_path}: no archive here; run `wparchive import` first")
@@ -259,7 +259,7 @@ def serve(db_path, port, host):
               help="Folder for metadata.json (and config.json for Datasette 1.0).")
 def datasette_settings(db_path, out):
     """Write the Datasette metadata for running `datasette archive.db` yourself."""
-    from .datasette_config import write_settings
+    from .serve.settings import write_settings
 
     try:
         options = write_settings(db_path, out)

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from importer.http import BudgetExhausted, Fetcher, FetchError, USER_AGENT
+from importer.web.fetcher import BudgetExhausted, Fetcher, FetchError, USER_AGENT
 
 CALLS: dict[str, int] = {}
 

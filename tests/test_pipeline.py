@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from importer.imports import parsed_in_child
+from importer.jobs.imports import parsed_in_child
 
 
 def records_then(ending):

@@ -5,8 +5,8 @@ import pytest
 
 from conftest import rows, run_import, value, wordpress_export, wordpress_url
 from importer import connect
-from importer.http import Fetcher
-from importer.scrape import scrape
+from importer.web.fetcher import Fetcher
+from importer.jobs.scrape import scrape
 from importer.text import comparable
 
 PATHS = [("classic", "rest"), ("classic", "html"), ("block", "rest"), ("block", "html"), ("norest", "auto")]

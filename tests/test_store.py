@@ -5,7 +5,7 @@ import sqlite3
 from conftest import comment, item, rows, run_import, value, wxr
 from importer import connect
 from importer.model import Post, Site
-from importer.store import Writer
+from importer.archive import Writer
 
 
 def test_readers_see_the_last_commit_while_a_sync_writes(db_path, write_wxr):

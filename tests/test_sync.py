@@ -12,9 +12,9 @@ import pytest
 
 from conftest import wordpress_change, wordpress_url
 from importer import connect
-from importer.http import Fetcher
-from importer.scrape import scrape
-from importer.sync import SyncLock
+from importer.web.fetcher import Fetcher
+from importer.jobs.scrape import scrape
+from importer.jobs.sync import SyncLock
 
 
 def sync(db, *args, timeout=300):

@@ -9,8 +9,8 @@ import requests
 
 from conftest import rows, wordpress_url
 from importer import connect
-from importer.http import Fetcher
-from importer.scrape import scrape
+from importer.web.fetcher import Fetcher
+from importer.jobs.scrape import scrape
 
 
 def stand_in(wordpress: str):

@@ -3,7 +3,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from ..http import Fetcher, FetchError
+from ..web import Fetcher, FetchError
 from .safe_xml import local, parse
 
 MAX_FEED_PAGES = 1000

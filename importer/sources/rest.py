@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
-from ..http import Fetcher, FetchError
+from ..web import Fetcher, FetchError
 from ..model import Author, Comment, Post, Site, Term, TermRef
 from ..text import wp_date
 

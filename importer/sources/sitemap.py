@@ -3,7 +3,7 @@
 import re
 from urllib.parse import urljoin
 
-from ..http import Fetcher, FetchError
+from ..web import Fetcher, FetchError
 from .safe_xml import local, parse
 
 CANDIDATES = ("/wp-sitemap.xml", "/?sitemap=index", "/sitemap_index.xml", "/sitemap.xml")

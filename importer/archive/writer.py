@@ -8,13 +8,13 @@ resolved in SQL once the batch or file is done.
 import json
 import re
 import sqlite3
-from datetime import datetime, timezone
 from pathlib import Path
 
-from .model import Author, Comment, Digest, Post, Problem, Site, Term
-from .text import comparable, html_to_text, site_key
+from ..model import Author, Comment, Digest, Post, Problem, Site, Term
+from ..text import comparable, html_to_text, site_key
+from .clock import now_utc
+from .schema import schema_text, secondary_indexes, statements
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 BATCH = 128
 FTS_BATCH = 512
 MAX_PROBLEMS = 10_000
@@ -33,53 +33,6 @@ AUTHOR_COLUMNS = ("wp_id", "login", "display_name", "email", "first_name", "last
 TERM_COLUMNS = ("wp_id", "name", "description", "parent_slug")
 TABLES = ("sites", "authors", "terms", "posts", "comments", "post_terms", "postmeta", "commentmeta",
           "termmeta")
-
-
-def now_utc() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def schema_sql() -> str:
-    return (SCHEMA_DIR / "schema.sql").read_text() + (SCHEMA_DIR / "fts.sql").read_text()
-
-
-def statements(script: str):
-    """The statements of an SQL script, to run one by one inside an open transaction."""
-    pending = ""
-    for line in script.splitlines(keepends=True):
-        if not pending and (not line.strip() or line.lstrip().startswith("--")):
-            continue
-        pending += line
-        if sqlite3.complete_statement(pending):
-            yield pending
-            pending = ""
-
-
-def secondary_indexes() -> list[tuple[str, str]]:
-    """(name, CREATE statement) of the non-unique indexes, which a bulk load builds after the rows.
-    Partial indexes stay: they hold only the few rows waiting to be resolved."""
-    return [(re.search(r"EXISTS (\w+)", statement).group(1), statement)
-            for statement in statements((SCHEMA_DIR / "schema.sql").read_text())
-            if statement.lstrip().startswith("CREATE INDEX") and " WHERE " not in statement]
-
-
-def connect(path) -> sqlite3.Connection:
-    """Open (creating if needed) an archive with its schema, in WAL mode so readers never block."""
-    conn = sqlite3.connect(str(path), isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA cache_size = -8000")
-    conn.executescript(schema_sql())
-    _add_new_columns(conn)
-    return conn
-
-
-def _add_new_columns(conn):
-    """Archives made by an earlier version get the columns added since."""
-    have = {row[1] for row in conn.execute("PRAGMA table_info(import_runs)")}
-    if "size" not in have:
-        conn.execute("ALTER TABLE import_runs ADD COLUMN size INTEGER")
 
 
 def _upsert(table: str, columns: tuple[str, ...]) -> str:
@@ -594,7 +547,7 @@ class Writer:
                 self.conn.execute("INSERT INTO comments_fts (comments_fts) VALUES ('rebuild')")
             else:
                 self._index_new_rows()
-            for statement in statements((SCHEMA_DIR / "fts.sql").read_text()):
+            for statement in statements(schema_text("fts.sql")):
                 self.conn.execute(statement)
             _fts_automerge(self.conn, DEFAULT_AUTOMERGE)
             for _, statement in secondary_indexes():

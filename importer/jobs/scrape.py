@@ -9,14 +9,14 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from .http import BudgetExhausted, Fetcher, FetchError, host_of
-from .model import Post, Problem, Site
-from .sources.feeds import feed_items, feed_url
-from .sources.html import page_from_html
-from .sources.rest import RestAPI, find_api_root, rest_records
-from .sources.sitemap import sitemap_urls
-from .sources.wpcom import WpcomAPI
-from .store import Writer
+from ..web import BudgetExhausted, Fetcher, FetchError, host_of
+from ..model import Post, Problem, Site
+from ..sources.feeds import feed_items, feed_url
+from ..sources.html import page_from_html
+from ..sources.rest import RestAPI, find_api_root, rest_records
+from ..sources.sitemap import sitemap_urls
+from ..sources.wpcom import WpcomAPI
+from ..archive import Writer
 
 
 @dataclass

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .errors import InputError
-from .store import TABLES
+from ..errors import InputError
+from ..archive import TABLES
 
 
 def describe(db_path) -> str:

@@ -8,7 +8,7 @@ import json
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from .store import SCHEMA_DIR
+from ..archive.schema import schema_text
 
 TABLE_SETTINGS = ("label_column", "facets", "sort", "sort_desc", "fts_table", "fts_pk", "hidden")
 
@@ -21,7 +21,7 @@ def datasette_major() -> int | None:
 
 
 def source() -> dict:
-    return json.loads((SCHEMA_DIR / "metadata.json").read_text())
+    return json.loads(schema_text("metadata.json"))
 
 
 def settings_for(database: str, major: int) -> tuple[dict, dict | None]:

@@ -13,14 +13,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .http import BudgetExhausted, Fetcher, FetchError
-from .model import Comment, Post, Problem, Site
+from ..web import BudgetExhausted, Fetcher, FetchError
+from ..model import Comment, Post, Problem, Site
 from .scrape import (api_for, discover, page_comments, pages_of_site, posts_from_pages, remember_sync_state,
                      richest_source)
-from .sources.feeds import feed_items
-from .sources.rest import live_ids, rest_records
-from .store import Writer, now_utc
-from .text import site_key
+from ..sources.feeds import feed_items
+from ..sources.rest import live_ids, rest_records
+from ..archive import Writer, now_utc
+from ..text import site_key
 
 
 class SyncBusy(Exception):

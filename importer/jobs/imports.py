@@ -8,12 +8,12 @@ import time
 from dataclasses import dataclass, field
 from functools import partial
 
-from .errors import DamagedInputError, InputError
-from .inputs import Input
-from .model import Digest, Problem
-from .sources.wxr import WXRReader
-from .sources.wxr_repair import NeedsRepair
-from .store import Writer
+from ..errors import DamagedInputError, InputError
+from ..inputs import Input
+from ..model import Digest, Problem
+from ..sources.wxr import WXRReader
+from ..sources.wxr_repair import NeedsRepair
+from ..archive import Writer
 
 
 @dataclass
@@ -180,7 +180,7 @@ def _import_wxr(conn, item, sha256, progress, started) -> FileReport:
 
 def _import_page(conn, item: Input, sha256: str, started: float) -> FileReport:
     """A saved page: its post and comments, read with the same extractor the scraper uses."""
-    from .sources.html import page_from_html  # BeautifulSoup loads slowly; only saved pages need it
+    from ..sources.html import page_from_html  # BeautifulSoup loads slowly; only saved pages need it
     with item.open() as stream:
         page = page_from_html(stream.read())
     if page.post is None:

@@ -1,0 +1,1 @@
+"""What a command does: import, scrape, sync (collect from a source, then apply to the archive)."""
