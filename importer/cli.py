@@ -185,7 +185,8 @@ def sync(db_path, only, full, delay, max_requests, ignore_robots, quiet):
     """Re-sync archived sites from the web: new and changed content only, history kept.
 
     Exit status: 0 done, 1 done with problems, 2 failed (or another sync is running)."""
-    from .jobs.sync import SyncBusy, SyncLock, sites_to_sync, sync_site
+    from .errors import ArchiveBusy
+    from .jobs.sync import SyncLock, sites_to_sync, sync_site
 
     if not Path(db_path).exists():
         click.echo(f"error: {db_path}: no archive here; run `wparchive import` or `wparchive scrape` first", err=True)
@@ -209,8 +210,8 @@ def sync(db_path, only, full, delay, max_requests, ignore_robots, quiet):
                     click.echo(f"{url}: via {report.source}, {report.requests} requests, {report.added} added, "
                                f"{report.updated} updated, {report.deleted} marked deleted, {report.problems} problems")
             conn.close()
-    except SyncBusy as busy:
-        click.echo(f"error: {db_path}: {busy}", err=True)
+    except ArchiveBusy as busy:
+        click.echo(f"error: {busy}", err=True)
         sys.exit(2)
     sys.exit(worst)
 
@@ -246,7 +247,7 @@ def serve(db_path, port, host):
     settings = Path(tempfile.mkdtemp(prefix="wparchive-"))
     try:
         options = write_settings(db_path, settings)
-    except RuntimeError as error:
+    except WparchiveError as error:
         raise click.ClickException(str(error))
     command = [sys.executable, "-m", "datasette", "serve", str(db_path), "--host", host, "--port", str(port),
                *options]
@@ -263,7 +264,7 @@ def datasette_settings(db_path, out):
 
     try:
         options = write_settings(db_path, out)
-    except RuntimeError as error:
+    except WparchiveError as error:
         raise click.ClickException(str(error))
     click.echo(f"datasette {db_path} " + " ".join(options))
 

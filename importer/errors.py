@@ -1,10 +1,19 @@
-"""Errors a user can cause. The CLI prints them on one line and exits non-zero.
+"""Errors a user can cause, under one root. The CLI prints them on one line and exits non-zero.
 
     WparchiveError
-    ├── InputError          the input cannot be imported at all; the archive is untouched
-    │   ├── NotWXRError     readable, but not a WordPress export
+    ├── InputError              the input cannot be imported at all; the archive is untouched
+    │   ├── NotWXRError         readable, but not a WordPress export
     │   └── HostileInputError   entity declarations, external entities and the like
-    └── DamagedInputError   the input breaks off or is malformed part-way; what came before is kept
+    ├── DamagedInputError       the input breaks off or is malformed part-way; what came before is kept
+    ├── FetchError              a URL could not be read (HTTP status, refused, off-site, robots.txt)
+    ├── BudgetExhausted         --max-requests reached: the run stops, keeping what it has
+    ├── ArchiveError            the archive file cannot be used as asked
+    │   ├── NewerSchemaError    written by a newer wparchive
+    │   └── ArchiveBusy         another wparchive holds it (a sync is running)
+    └── SetupError              something the command needs is not installed
+
+BudgetExhausted is not a FetchError, so no source mistakes it for one page that failed and
+carries on.
 """
 
 
@@ -34,4 +43,38 @@ class HostileInputError(InputError):
 
 
 class DamagedInputError(WparchiveError):
+    pass
+
+
+class FetchError(WparchiveError):
+    def __init__(self, url: str, reason: str, status: int | None = None):
+        self.url, self.reason, self.status = url, reason, status
+        super().__init__(url, reason)
+
+    def __reduce__(self):
+        return type(self), (self.url, self.reason, self.status)
+
+
+class BudgetExhausted(WparchiveError):
+    def __init__(self, url: str, reason: str):
+        self.url, self.reason = url, reason
+        super().__init__(url, reason)
+
+    def __reduce__(self):
+        return type(self), (self.url, self.reason)
+
+
+class ArchiveError(WparchiveError):
+    pass
+
+
+class NewerSchemaError(ArchiveError):
+    pass
+
+
+class ArchiveBusy(ArchiveError):
+    pass
+
+
+class SetupError(WparchiveError):
     pass

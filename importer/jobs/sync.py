@@ -13,7 +13,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..web import BudgetExhausted, Fetcher, FetchError
+from ..errors import ArchiveBusy, BudgetExhausted, FetchError
+from ..web import Fetcher
 from ..model import Comment, Post, Problem, Site
 from .scrape import (api_for, discover, page_comments, pages_of_site, posts_from_pages, remember_sync_state,
                      richest_source)
@@ -21,10 +22,6 @@ from ..sources.feeds import feed_items
 from ..sources.rest import live_ids, rest_records
 from ..archive import Writer, now_utc
 from ..text import site_key
-
-
-class SyncBusy(Exception):
-    """Another sync holds the archive."""
 
 
 @dataclass
@@ -45,7 +42,7 @@ class SyncLock:
     or killed run never leaves it stuck."""
 
     def __init__(self, db_path):
-        self.path = Path(f"{db_path}.sync-lock")
+        self.db_path, self.path = db_path, Path(f"{db_path}.sync-lock")
 
     def __enter__(self):
         self.file = open(self.path, "a+")
@@ -55,7 +52,7 @@ class SyncLock:
             self.file.seek(0)
             holder = self.file.read().strip() or "another process"
             self.file.close()
-            raise SyncBusy(f"another sync is running on this archive ({holder}); try again when it ends")
+            raise ArchiveBusy(str(self.db_path), f"another sync is running on this archive ({holder}); try again when it ends")
         self.file.seek(0)
         self.file.truncate()
         self.file.write(f"pid {os.getpid()}")

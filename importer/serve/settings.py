@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ..archive.schema import schema_text
+from ..errors import SetupError
 
 TABLE_SETTINGS = ("label_column", "facets", "sort", "sort_desc", "fts_table", "fts_pk", "hidden")
 
@@ -52,7 +53,7 @@ def write_settings(db_path, out_dir, major: int | None = None) -> list[Path]:
     Datasette options that load them."""
     major = datasette_major() if major is None else major
     if major is None:
-        raise RuntimeError("Datasette is not installed: pip install -e '.[serve]'")
+        raise SetupError("datasette", "not installed: pip install -e '.[serve]'")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     metadata, config = settings_for(Path(db_path).stem, major)

@@ -15,33 +15,13 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from .. import __version__
+from ..errors import BudgetExhausted, FetchError
 
 USER_AGENT = (f"wparchive/{__version__} (+https://github.com/wparchive/wparchive; archives blogs for "
               "their readers; honours robots.txt)")
 MAX_BYTES = 20 << 20
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 120
-
-
-class FetchError(Exception):
-    def __init__(self, url: str, reason: str, status: int | None = None):
-        self.url, self.reason, self.status = url, reason, status
-        super().__init__(f"{url}: {reason}")
-
-    def __reduce__(self):
-        return type(self), (self.url, self.reason, self.status)
-
-
-class BudgetExhausted(Exception):
-    """--max-requests reached: the run stops, keeping what it has. Not a FetchError, so no
-    source mistakes it for one page that failed and carries on."""
-
-    def __init__(self, url: str, reason: str):
-        self.url, self.reason = url, reason
-        super().__init__(f"{url}: {reason}")
-
-    def __reduce__(self):
-        return type(self), (self.url, self.reason)
 
 
 @dataclass
