@@ -14,6 +14,7 @@ from ..model import Digest, Problem
 from ..sources.wxr import WXRReader
 from ..sources.wxr_repair import NeedsRepair
 from ..archive import Writer
+from ..archive.runs import imported_size_before, previous_import
 
 
 @dataclass
@@ -127,12 +128,6 @@ class _HashedStream:
         return self.digest.hexdigest()
 
 
-def previous_run(conn, sha256: str) -> int | None:
-    row = conn.execute("SELECT id FROM import_runs WHERE sha256 = ? AND status = 'ok' ORDER BY id DESC LIMIT 1",
-                       (sha256,)).fetchone()
-    return row[0] if row else None
-
-
 def import_input(conn, item: Input, force: bool = False, progress=None) -> FileReport:
     """Import one export in one transaction. Unreadable or foreign input leaves the archive as it was;
     damaged input keeps every complete record before the damage. Clean files take the fast path
@@ -142,13 +137,12 @@ def import_input(conn, item: Input, force: bool = False, progress=None) -> FileR
     only when an earlier import had the same size; otherwise it is taken as the file is parsed."""
     started = time.monotonic()
     sha256 = None
-    if item.kind == "html" or not force and conn.execute(
-            "SELECT 1 FROM import_runs WHERE size = ? AND status = 'ok' LIMIT 1", (item.size,)).fetchone():
+    if item.kind == "html" or not force and imported_size_before(conn, item.size):
         try:
             sha256 = item.sha256()
         except InputError as error:
             return FileReport(item.name, "failed", error=str(error))
-        run = None if force else previous_run(conn, sha256)
+        run = None if force else previous_import(conn, sha256)
         if run:
             return FileReport(item.name, "unchanged", run_id=run, seconds=time.monotonic() - started)
     if item.kind == "html":
