@@ -133,3 +133,17 @@ class Problem(Record):
 class Digest(Record):
     """The sha256 of every byte a source read: how a later run knows the same input again."""
     sha256: str
+
+
+@dataclass(slots=True)
+class Inventory(Record):
+    """Everything a full reading of a live site shows now, by WordPress id: what is archived as
+    public but not here is marked deleted (never removed)."""
+    posts: dict[str, set[int]]
+    comments: set[int]
+
+
+@dataclass(slots=True)
+class SyncState(Record):
+    """Where the next run of a live source starts (its source, REST root, cursors, validators)."""
+    values: dict[str, str]
