@@ -250,3 +250,11 @@ CREATE TABLE IF NOT EXISTS sync_state (
     value TEXT,
     UNIQUE (site_id, key)
 );
+
+-- Schema versions: the migrations (importer/archive/migrations.py) this archive's shape includes;
+-- PRAGMA user_version holds the last one's id. A fresh archive lists them all, applied when made.
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+);

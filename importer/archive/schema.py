@@ -1,14 +1,16 @@
-"""The archive's schema as the SQL files in schema/ give it: the single source of truth."""
+"""The archive's schema as the SQL files in schema/ give it: the single source of truth.
+
+schema/ ships as the package `importer.schema` (see pyproject.toml), so it is read as package
+data: the same files from a checkout, an editable install or a wheel.
+"""
 import re
 import sqlite3
-from pathlib import Path
-
-SCHEMA_DIR = Path(__file__).resolve().parent.parent.parent / "schema"
+from importlib.resources import files
 
 
 def schema_text(name: str) -> str:
     """One file of schema/ (schema.sql, fts.sql, metadata.json)."""
-    return (SCHEMA_DIR / name).read_text()
+    return files("importer.schema").joinpath(name).read_text(encoding="utf-8")
 
 
 def schema_sql() -> str:

@@ -1,0 +1,89 @@
+"""Schema versions: PRAGMA user_version says which numbered migration an archive has reached.
+
+schema/schema.sql and fts.sql describe the latest shape, which a fresh archive gets in one go. An
+archive made before gets each migration it lacks, then the schema's CREATE ... IF NOT EXISTS for
+new tables, indexes and triggers, all in one transaction that also records the migrations in
+schema_migrations and bumps user_version: an upgrade happens entirely or not at all. An archive
+already at the latest version is only read, never written.
+
+To change the schema: edit schema/schema.sql, then append one Migration to MIGRATIONS that
+brings an existing archive's tables to the same shape (ALTER TABLE, a data fix, ...).
+"""
+import sqlite3
+from dataclasses import dataclass
+from typing import Callable
+
+from ..errors import NewerSchemaError
+from .clock import now_utc
+from .schema import schema_sql, statements
+
+
+@dataclass(frozen=True)
+class Migration:
+    number: int
+    name: str
+    change: Callable[[sqlite3.Connection], None]
+
+
+def _columns(conn, table: str) -> set[str]:
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def _import_runs_size(conn):
+    """Bytes read per import. Archives from before schema versions (user_version 0) may have it
+    already: the column came before the versions did."""
+    if "size" not in _columns(conn, "import_runs"):
+        conn.execute("ALTER TABLE import_runs ADD COLUMN size INTEGER")
+
+
+MIGRATIONS = (
+    Migration(1, "import_runs_size", _import_runs_size),
+)
+LATEST = MIGRATIONS[-1].number
+
+
+def schema_version(conn) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def refuse_newer(conn, where: str) -> int:
+    """The archive's schema version, or NewerSchemaError if a newer wparchive wrote it."""
+    version = schema_version(conn)
+    if version > LATEST:
+        raise NewerSchemaError(where, f"schema version {version} is newer than this wparchive ({LATEST}); "
+                                      "upgrade wparchive")
+    return version
+
+
+def upgrade(conn, where: str):
+    """Bring the archive to LATEST; nothing is written when it is there already."""
+    if refuse_newer(conn, where) == LATEST:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = refuse_newer(conn, where)  # another process may have upgraded it while we waited
+        if version < LATEST:
+            _apply(conn, version)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _apply(conn, version: int):
+    pending = [migration for migration in MIGRATIONS if migration.number > version]
+    if _made_before(conn, version):
+        for migration in pending:
+            migration.change(conn)
+    for statement in statements(schema_sql()):
+        conn.execute(statement)
+    applied_at = now_utc()
+    conn.executemany("INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)",
+                     [(migration.number, migration.name, applied_at) for migration in pending])
+    conn.execute(f"PRAGMA user_version = {LATEST}")
+
+
+def _made_before(conn, version: int) -> bool:
+    """True for an archive that has tables already; a new one gets them at the latest shape."""
+    return version > 0 or conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'import_runs'").fetchone() is not None
