@@ -64,11 +64,15 @@ class Fetcher:
     sleep: object = time.sleep
     requests: int = 0
     also: tuple[str, ...] = ()  # other hosts this site is read through (WordPress.com's API)
+    transport: object = None  # a requests adapter for http(s):// (importer.web.transport); None: the network
     _last: float = 0.0
     _rules: object = None
 
     def __post_init__(self):
         self.session.headers["User-Agent"] = USER_AGENT
+        if self.transport is not None:
+            self.session.mount("http://", self.transport)
+            self.session.mount("https://", self.transport)
         self.host = _host(self.site)
 
     def get(self, url: str, params: dict | None = None, etag: str | None = None,
