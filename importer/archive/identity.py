@@ -57,7 +57,8 @@ class Identities:
 
     def adopt_post_ids(self, posts) -> int:
         """Rows known only by URL or guid (a feed item, a page without ids) take the WordPress id a
-        later record reveals for the same URL or guid, unless a row has that id already."""
+        later record reveals for the same URL or guid, unless a row has that id already. URLs
+        compare without case: sources differ in the case of percent-escapes."""
         if not self.unkeyed_posts:
             return 0
         adopted = 0
@@ -66,7 +67,7 @@ class Identities:
                 value = getattr(post, column)
                 if value and self.conn.execute(
                         f"UPDATE posts SET wp_id = ? WHERE id = (SELECT id FROM posts WHERE site_id = ? "
-                        f"AND wp_id IS NULL AND source != 'wxr' AND {column} = ? ORDER BY id LIMIT 1) "
+                        f"AND wp_id IS NULL AND source != 'wxr' AND {column} = ? COLLATE NOCASE ORDER BY id LIMIT 1) "
                         "AND NOT EXISTS (SELECT 1 FROM posts WHERE site_id = ? AND wp_id = ?)",
                         (post.wp_id, self.site_id, value, self.site_id, post.wp_id)).rowcount:
                     adopted += 1

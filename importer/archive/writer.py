@@ -72,10 +72,6 @@ class Writer:
     def set_sha256(self, sha256: str):
         runs.set_run_sha256(self.conn, self.run_id, sha256)
 
-    def write_site_only(self, url: str):
-        """A run that found nothing new still belongs to its site."""
-        self._site(Site(url=url))
-
     def problem(self, problem: Problem):
         self.problems += 1
         if self.problems <= runs.MAX_PROBLEMS:

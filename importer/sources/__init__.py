@@ -1,1 +1,54 @@
-"""Sources: one module per input kind, each yielding the records of `importer.model`."""
+"""Every input wparchive reads, in one registry: its name (the `--via` value for live sources),
+what it accepts, and the function that yields its records. Adding a source is one module plus
+one line here.
+
+Live sources take a `LiveSite` (sources/live.py) and yield records with Problems in-band,
+ending with the SyncState the next run starts from. File sources are listed by the suffixes
+they take; the import job reads them.
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+from . import pages, rest, wpcom
+
+
+@dataclass(frozen=True)
+class WebSource:
+    name: str                       # --via value
+    provenance: str                 # what rows it writes record as their `source`
+    offered: Callable | None        # Discovery -> bool: may `--via auto` choose it (richest first)?
+    records: Callable               # LiveSite -> records
+
+
+@dataclass(frozen=True)
+class FileSource:
+    name: str
+    suffixes: tuple[str, ...]
+
+
+WEB_SOURCES = (
+    WebSource("rest", "rest", lambda found: bool(found.rest_root), rest.collect),
+    WebSource("wpcom", "rest", lambda found: found.wordpress_com, wpcom.collect),
+    WebSource("feed", "feed", None, lambda site: pages.collect(site, via="feed")),
+    WebSource("html", "html", lambda found: True, pages.collect),
+)
+FILE_SOURCES = (
+    FileSource("wxr", (".xml", ".xml.gz", ".wxr", ".zip")),
+    FileSource("html", (".html", ".htm")),
+)
+FILE_SUFFIXES = tuple(suffix for source in FILE_SOURCES for suffix in source.suffixes)
+
+
+def web_source(name: str) -> WebSource:
+    return next(source for source in WEB_SOURCES if source.name == name)
+
+
+def richest(found) -> WebSource:
+    """The richest source a site offers, as `--via auto` picks it."""
+    return next(source for source in WEB_SOURCES if source.offered and source.offered(found))
+
+
+def file_source(name: str) -> FileSource:
+    """The file source for a file name (wxr for anything not a saved page)."""
+    lowered = name.lower()
+    return next((s for s in FILE_SOURCES if s.name != "wxr" and lowered.endswith(s.suffixes)), FILE_SOURCES[0])

@@ -1,33 +1,48 @@
-"""A blog's RSS/Atom feed, page by page (?paged=N), for the links and ids of its posts."""
+"""A blog's RSS/Atom feed, page by page (?paged=N): the links of its posts, and the posts
+themselves as the feed shows them (known by URL and guid: a feed's guid is not a post id, as
+posts moved from another blog keep the old blog's guid)."""
+import email.utils
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urljoin, urlsplit
+from datetime import timezone
+from urllib.parse import urljoin
 
-from ..web import Fetcher, FetchError
+from ..errors import FetchError
+from ..model import Post, Problem
+from ..text import wp_date
+from ..web import Fetcher
+from .problems import skipped
 from .safe_xml import local, parse
 
 MAX_FEED_PAGES = 1000
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 
 
 @dataclass
 class FeedItem:
     link: str
-    wp_id: int | None
-    title: str | None
+    title: str | None = None
+    guid: str | None = None
+    date_gmt: str | None = None
+    content: str | None = None
+    summary: str | None = None
 
 
-def feed_items(fetcher: Fetcher, feed_url: str, report=lambda url, reason: None):
-    """Items of every page of the feed, until a page adds nothing new."""
+def feed_items(fetcher: Fetcher, feed_url: str, first=None):
+    """Items of every page of the feed, until a page adds nothing new; Problems in-band. `first`
+    is page 1's response when the caller fetched it already (a conditional GET)."""
     seen = set()
     for page in range(1, MAX_FEED_PAGES + 1):
         try:
-            response = fetcher.get(feed_url, params={"paged": page} if page > 1 else None)
+            response = first if page == 1 and first is not None else fetcher.get(
+                feed_url, params={"paged": page} if page > 1 else None)
         except FetchError as error:
             if error.status not in (404, 410):
-                report(error.url, error.reason)
+                yield skipped(error)
             return
         root = parse(response.content)
-        items = [_item(e, response.url) for e in (root.iter() if root is not None else []) if local(e.tag) in ("item", "entry")]
+        items = [_item(e, response.url) for e in (root.iter() if root is not None else [])
+                 if local(e.tag) in ("item", "entry")]
         fresh = [i for i in items if i and i.link not in seen]
         if not fresh:
             return
@@ -36,10 +51,20 @@ def feed_items(fetcher: Fetcher, feed_url: str, report=lambda url, reason: None)
             yield item
 
 
+def feed_posts(fetcher: Fetcher, feed_url: str):
+    """Every post the feed shows, as far as it shows it; Problems in-band."""
+    for item in feed_items(fetcher, feed_url):
+        if isinstance(item, Problem):
+            yield item
+            continue
+        yield Post(wp_id=None, type="post", status="publish", title=item.title, url=item.link, guid=item.guid,
+                   date_gmt=item.date_gmt, content=item.content, excerpt=item.summary)
+
+
 def _item(elem, base) -> FeedItem | None:
     fields = {}
     for child in elem:
-        name = local(child.tag)
+        name = CONTENT if child.tag == CONTENT else local(child.tag)
         if name == "link" and child.get("href"):
             fields.setdefault("link", child.get("href"))
         elif child.text:
@@ -47,9 +72,20 @@ def _item(elem, base) -> FeedItem | None:
     link = fields.get("link")
     if not link:
         return None
-    guid = fields.get("guid") or fields.get("id") or ""
-    ids = parse_qs(urlsplit(guid).query).get("p")
-    return FeedItem(urljoin(base, link), int(ids[0]) if ids and ids[0].isdigit() else None, fields.get("title"))
+    return FeedItem(urljoin(base, link), fields.get("title"), fields.get("guid") or fields.get("id"),
+                    _gmt(fields.get("pubDate") or fields.get("published")),
+                    fields.get(CONTENT) or fields.get("content"), fields.get("description") or fields.get("summary"))
+
+
+def _gmt(value: str | None) -> str | None:
+    """An RSS (RFC 822) or Atom (RFC 3339) date in UTC."""
+    if not value:
+        return None
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return wp_date(value) if value.endswith(("Z", "+00:00")) else None
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if moment.tzinfo else None
 
 
 def feed_url(home_html: str, site_url: str) -> str:

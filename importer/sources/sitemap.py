@@ -3,35 +3,44 @@
 import re
 from urllib.parse import urljoin
 
-from ..web import Fetcher, FetchError
+from ..errors import FetchError
+from ..model import Problem
+from ..web import Fetcher
+from .problems import skipped
 from .safe_xml import local, parse
 
 CANDIDATES = ("/wp-sitemap.xml", "/?sitemap=index", "/sitemap_index.xml", "/sitemap.xml")
 NOT_CONTENT = re.compile(r"taxonom|categor|tag|user|author|archive", re.I)
 
 
-def sitemap_urls(fetcher: Fetcher, site_url: str, announced=(), report=lambda url, reason: None) -> list[str]:
-    """Every page URL the first sitemap that answers lists, in its order."""
+def sitemap_urls(fetcher: Fetcher, site_url: str, announced=()):
+    """Every page URL the first sitemap that answers lists, in its order; Problems in-band."""
     for candidate in dict.fromkeys([*announced, *(urljoin(site_url, c) for c in CANDIDATES)]):
-        urls = _read(fetcher, candidate, report, depth=0)
+        urls = []
+        for entry in _read(fetcher, candidate, depth=0):
+            if isinstance(entry, Problem):
+                yield entry
+            else:
+                urls.append(entry)
         if urls:
-            return list(dict.fromkeys(urls))
-    return []
+            yield from dict.fromkeys(urls)
+            return
 
 
-def _read(fetcher, url, report, depth) -> list[str]:
+def _read(fetcher, url, depth):
     try:
         root = parse(fetcher.get(url).content)
     except FetchError as error:
         if error.status != 404:
-            report(error.url, error.reason)
-        return []
+            yield skipped(error)
+        return
     if root is None:
-        return []
+        return
     locs = [(e.text or "").strip() for e in root.iter() if local(e.tag) == "loc"]
     if local(root.tag) == "sitemapindex":
-        if depth > 2:
-            return []
-        return [u for child in locs if not NOT_CONTENT.search(child.rsplit("/", 1)[-1])
-                for u in _read(fetcher, child, report, depth + 1)]
-    return locs if local(root.tag) == "urlset" else []
+        if depth <= 2:
+            for child in locs:
+                if not NOT_CONTENT.search(child.rsplit("/", 1)[-1]):
+                    yield from _read(fetcher, child, depth + 1)
+    elif local(root.tag) == "urlset":
+        yield from locs

@@ -4,7 +4,8 @@ address from /rest/v1.1/sites/<site>. The scraper allows this one other host for
 import os
 from urllib.parse import urlsplit
 
-from .rest import RestAPI
+from ..web import host_of
+from . import rest
 
 DEFAULT_API = "https://public-api.wordpress.com"
 
@@ -14,7 +15,7 @@ def api_base() -> str:
     return os.environ.get("WPARCHIVE_WPCOM_API", DEFAULT_API).rstrip("/")
 
 
-class WpcomAPI(RestAPI):
+class WpcomAPI(rest.RestAPI):
     def __init__(self, fetcher, site_url: str):
         site = urlsplit(site_url).netloc
         super().__init__(fetcher, f"{api_base()}/wp/v2/sites/{site}")
@@ -24,3 +25,11 @@ class WpcomAPI(RestAPI):
         if route == "/":
             return self.info, params
         return self.root + route.removeprefix("/wp/v2"), params
+
+
+def collect(site):
+    """The REST records of a WordPress.com blog, read through the public API (whose host is then
+    allowed)."""
+    api = WpcomAPI(site.fetcher, site.url)
+    site.fetcher.also = (*site.fetcher.also, host_of(api.root))
+    yield from rest.collect(site, api, via="wpcom")
