@@ -1,27 +1,31 @@
 """A plain-text description of what an archive holds, for `wparchive info`."""
 from pathlib import Path
 
-import sqlite_utils
-
+from ..archive import TABLES, connect
+from ..archive import read
 from ..errors import InputError
-from ..archive import TABLES
 
 
 def describe(db_path) -> str:
     if not Path(db_path).exists():
         raise InputError(str(db_path), "no archive here; run `wparchive import` first")
-    db = sqlite_utils.Database(db_path)
-    lines = [f"{db_path}"]
-    for site in db.query("SELECT id, url, url_key, title FROM sites ORDER BY id"):
-        counts = {table: db.execute(f"SELECT count(*) FROM {table} WHERE site_id = ?", [site["id"]]).fetchone()[0]
-                  for table in ("authors", "terms", "posts", "comments")}
-        lines.append(f"site {site['id']}: {site['title'] or '(untitled)'} <{site['url'] or site['url_key']}>  "
-                     + ", ".join(f"{n} {t}" for t, n in counts.items()))
-    lines.append("rows: " + ", ".join(f"{t} {db[t].count}" for t in TABLES))
-    runs = list(db.query("SELECT id, source_file, status, finished FROM import_runs ORDER BY id DESC LIMIT 5"))
-    for run in runs:
-        lines.append(f"import run {run['id']}: {run['status']} {run['finished'] or ''} {run['source_file']}")
-    problems = db["import_problems"].count
-    if problems:
-        lines.append(f"import problems recorded: {problems}")
-    return "\n".join(lines)
+    conn = connect(db_path)
+    try:
+        lines = [f"{db_path}"]
+        for site in read.site_summaries(conn):
+            lines.append(f"site {site['id']}: {site['title'] or '(untitled)'} <{site['url']}>  "
+                         + ", ".join(_counted(n, t) for t, n in site["counts"].items()))
+        lines.append("rows: " + ", ".join(f"{t} {n}" for t, n in read.table_counts(conn, TABLES).items()))
+        for run_id, source_file, status, finished in read.last_imports(conn):
+            lines.append(f"import run {run_id}: {status} {finished or ''} {source_file}")
+        problems = read.problem_count(conn)
+        if problems:
+            lines.append(f"import problems recorded: {problems}")
+        return "\n".join(lines)
+    finally:
+        conn.close()
+
+
+def _counted(n: int, table: str) -> str:
+    """'1 author', '2 authors'."""
+    return f"{n} {table[:-1] if n == 1 else table}"
