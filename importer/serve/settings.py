@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..archive.schema import schema_text
 from ..errors import SetupError
+from .private import HIDE_SETTING
 
 TABLE_SETTINGS = ("label_column", "facets", "sort", "sort_desc", "fts_table", "fts_pk", "hidden")
 
@@ -25,9 +26,11 @@ def source() -> dict:
     return json.loads(schema_text("metadata.json"))
 
 
-def settings_for(database: str, major: int) -> tuple[dict, dict | None]:
-    """(metadata, config) for a database of that name; config is None for Datasette before 1.0."""
+def settings_for(database: str, major: int, hide_private: bool = False) -> tuple[dict, dict | None]:
+    """(metadata, config) for a database of that name; config is None for Datasette before 1.0.
+    hide_private has the plugin read commenters' emails, IPs and user agents as NULL."""
     spec = source()
+    plugins = {"plugins": {"wparchive": {HIDE_SETTING: True}}} if hide_private else {}
     tables_meta, tables_config = {}, {}
     for table, entry in spec["tables"].items():
         meta = {"description": entry["description"]} if "description" in entry else {}
@@ -41,14 +44,14 @@ def settings_for(database: str, major: int) -> tuple[dict, dict | None]:
     top = {"title": spec["title"], "description": spec["description"]}
     if major < 1:
         tables = {t: {**tables_meta.get(t, {}), **tables_config.get(t, {})} for t in {*tables_meta, *tables_config}}
-        return {**top, "databases": {database: {"tables": tables, "queries": spec["queries"]}}}, None
+        return {**top, **plugins, "databases": {database: {"tables": tables, "queries": spec["queries"]}}}, None
     metadata = {**top, "databases": {database: {"tables": tables_meta}}}
-    config = {"databases": {database: {"tables": {t: c for t, c in tables_config.items() if c},
-                                       "queries": spec["queries"]}}}
+    config = {**plugins, "databases": {database: {"tables": {t: c for t, c in tables_config.items() if c},
+                                                  "queries": spec["queries"]}}}
     return metadata, config
 
 
-def write_settings(db_path, out_dir, major: int | None = None) -> list[Path]:
+def write_settings(db_path, out_dir, major: int | None = None, hide_private: bool = False) -> list[str]:
     """Write metadata.json (and config.json for Datasette 1.0) for the archive; returns the
     Datasette options that load them."""
     major = datasette_major() if major is None else major
@@ -56,7 +59,7 @@ def write_settings(db_path, out_dir, major: int | None = None) -> list[Path]:
         raise SetupError("datasette", "not installed: pip install -e '.[serve]'")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    metadata, config = settings_for(Path(db_path).stem, major)
+    metadata, config = settings_for(Path(db_path).stem, major, hide_private)
     (out / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False))
     options = ["--metadata", str(out / "metadata.json")]
     if config is not None:
