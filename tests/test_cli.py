@@ -20,7 +20,7 @@ def test_import_prints_summary_and_info_describes(tmp_path, write_wxr):
     again = invoke("import", path, "--db", db)
     assert "unchanged since import run 1, skipped" in again.output
     info = invoke("info", "--db", db)
-    assert "site 1: Fixture Blog <http://fixture.example>  1 authors, 0 terms, 2 posts, 0 comments" in info.output
+    assert "site 1: Fixture Blog <http://fixture.example>  1 author, 0 terms, 2 posts, 0 comments" in info.output
 
 
 def test_bad_input_is_one_line_and_non_zero(tmp_path, write_wxr):

@@ -4,6 +4,8 @@ import zipfile
 
 from conftest import comment, item, rows, run_import, value, wxr, WXR_HEAD
 
+LATER_HEAD = WXR_HEAD.replace("Mon, 02 Mar 2020", "Tue, 03 Mar 2020")  # an export made a day later
+
 
 def test_posts_comments_terms_and_authors_land_normalized(archive, write_wxr):
     text = wxr(
@@ -49,8 +51,8 @@ def test_reimport_is_unchanged_and_newer_export_updates_in_place(archive, write_
     ids = rows(archive, "SELECT id, wp_id FROM posts ORDER BY id")
     [again] = run_import(archive, first)
     assert again.status == "unchanged"
-    newer = write_wxr(wxr(item(1, title="New title", extra=comment(9, content="Edited words")), item(2), item(3)),
-                      "b.xml")
+    newer = write_wxr(wxr(item(1, title="New title", extra=comment(9, content="Edited words")), item(2), item(3),
+                          head=LATER_HEAD), "b.xml")
     [report] = run_import(archive, newer)
     assert report.counts["posts"] == {"added": 1, "updated": 1, "unchanged": 1}
     assert rows(archive, "SELECT id, wp_id FROM posts WHERE wp_id < 3 ORDER BY id") == ids
@@ -65,7 +67,7 @@ def test_full_text_search_finds_posts_and_comments(archive, write_wxr):
     assert value(archive, "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'quokka'") == 1
     assert value(archive, "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'b'") == 0
     assert value(archive, "SELECT count(*) FROM comments_fts WHERE comments_fts MATCH 'wombats'") == 1
-    run_import(archive, write_wxr(wxr(item(1, content="<p>Now about a numbat</p>")), "b.xml"))
+    run_import(archive, write_wxr(wxr(item(1, content="<p>Now about a numbat</p>"), head=LATER_HEAD), "b.xml"))
     assert value(archive, "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'quokka'") == 0
     assert value(archive, "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'numbat'") == 1
 
@@ -127,8 +129,8 @@ def test_gzip_zip_parts_and_directories_resolve_across_parts(archive, tmp_path):
     with zipfile.ZipFile(tmp_path / "site.zip", "w") as archive_zip:
         archive_zip.writestr("site.wordpress.2024-01-01.001.xml", part2)
         archive_zip.writestr("site.wordpress.2024-01-01.000.xml", part1)
-    reports = run_import(archive, tmp_path / "site.zip")
-    assert [r.name.split("!")[1] for r in reports] == ["site.wordpress.2024-01-01.000.xml",
+    [report] = run_import(archive, tmp_path / "site.zip")
+    assert [p.split("!")[1] for p in report.parts] == ["site.wordpress.2024-01-01.000.xml",
                                                        "site.wordpress.2024-01-01.001.xml"]
     assert rows(archive, "SELECT c.wp_id, p.wp_id FROM posts c JOIN posts p ON p.id = c.parent_id") == [(1, 2)]
     folder = tmp_path / "dir"

@@ -1,24 +1,61 @@
 """How evidence merges into a row: fields, not rows. A known value is never overwritten by an
-unknown one, and a rendered source's text that reads the same as the stored text is no change."""
+unknown one, and a rendered source's text that reads the same as the stored text is no change.
+
+A row's current values come from the evidence with the latest time: a post's `modified_gmt`
+(else the time its source was seen: the export's date, the scrape's moment), then that seen
+time; a comment's, term's or author's seen time. Older evidence only fills what is unknown, and a
+post's or comment's older text is kept as a version dated by its own time, so importing exports
+in any order ends with the same rows, and re-reading any input changes nothing.
+"""
 import re
 
 from ..text import comparable, html_to_text
 
+NEWER = {
+    "posts": "(coalesce(excluded.modified_gmt, excluded.last_seen), excluded.last_seen) > "
+             "(coalesce(posts.modified_gmt, posts.last_seen, ''), coalesce(posts.last_seen, ''))",
+    "comments": "excluded.last_seen >= coalesce(comments.last_seen, '')",  # a comment given twice: the last
+}
+
 
 def upsert_sql(table: str, columns: tuple[str, ...]) -> str:
     """INSERT .. ON CONFLICT DO UPDATE keyed on (site_id, wp_id) that changes a row only when a
-    known value differs. parent_id is looked up as the row goes in, when the parent is in already."""
+    value differs: newer evidence sets every value it knows, older evidence only unknown ones.
+    parent_id is looked up as the row goes in, when the parent is in already."""
+    newer = NEWER[table]
     names = ("site_id", "wp_id") + columns + ("source", "first_seen", "last_seen", "parent_id")
     marks = ["?"] * (len(names) - 1) + [f"(SELECT p.id FROM {table} p WHERE p.site_id = ? AND p.wp_id = ?)"]
-    sets = [f"{c} = coalesce(excluded.{c}, {table}.{c})" for c in columns]
-    changed = " OR ".join(f"(excluded.{c} IS NOT NULL AND excluded.{c} IS NOT {table}.{c})" for c in columns)
-    sets.insert(0, f"parent_id = CASE WHEN excluded.parent_wp_id IS NOT {table}.parent_wp_id "
+    sets = [f"{c} = CASE WHEN {newer} THEN coalesce(excluded.{c}, {table}.{c}) "
+            f"ELSE coalesce({table}.{c}, excluded.{c}) END" for c in columns]
+    overrides = " OR ".join(f"(excluded.{c} IS NOT NULL AND excluded.{c} IS NOT {table}.{c})" for c in columns)
+    fills = " OR ".join(f"({table}.{c} IS NULL AND excluded.{c} IS NOT NULL)" for c in columns)
+    sets.insert(0, f"parent_id = CASE WHEN {newer} AND excluded.parent_wp_id IS NOT {table}.parent_wp_id "
                    f"AND excluded.parent_wp_id IS NOT NULL THEN excluded.parent_id "
                    f"ELSE coalesce({table}.parent_id, excluded.parent_id) END")
-    sets += ["source = excluded.source", "last_seen = excluded.last_seen", "deleted_at = NULL"]
+    sets += [f"source = CASE WHEN {newer} THEN excluded.source ELSE {table}.source END",
+             f"last_seen = max(coalesce({table}.last_seen, ''), excluded.last_seen)",
+             f"deleted_at = CASE WHEN {newer} THEN NULL ELSE {table}.deleted_at END"]
     return (f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(marks)}) "
             f"ON CONFLICT (site_id, wp_id) DO UPDATE SET {', '.join(sets)} "
-            f"WHERE {changed} OR {table}.deleted_at IS NOT NULL")
+            f"WHERE ({newer} AND ({overrides} OR {table}.deleted_at IS NOT NULL)) OR (NOT {newer} AND ({fills}))")
+
+
+OLDER_POST_VERSION = (
+    "INSERT INTO post_versions (post_id, title, content, excerpt, status, modified_gmt, captured_at) "
+    "SELECT p.id, :title, :content, :excerpt, :status, :modified_gmt, coalesce(:modified_gmt, :seen) FROM posts p "
+    "WHERE p.site_id = :site_id AND p.wp_id = :wp_id "
+    "AND (coalesce(p.modified_gmt, p.last_seen), p.last_seen) > (coalesce(:modified_gmt, :seen), :seen) "
+    "AND ((:title IS NOT NULL AND :title IS NOT p.title) OR (:content IS NOT NULL AND :content IS NOT p.content) "
+    "OR (:excerpt IS NOT NULL AND :excerpt IS NOT p.excerpt) OR (:status IS NOT NULL AND :status IS NOT p.status)) "
+    "AND NOT EXISTS (SELECT 1 FROM post_versions v WHERE v.post_id = p.id AND v.title IS :title "
+    "AND v.content IS :content AND v.excerpt IS :excerpt AND v.status IS :status)")
+OLDER_COMMENT_VERSION = (
+    "INSERT INTO comment_versions (comment_id, content, status, captured_at) "
+    "SELECT c.id, :content, :status, :seen FROM comments c WHERE c.site_id = :site_id AND c.wp_id = :wp_id "
+    "AND c.last_seen > :seen AND ((:content IS NOT NULL AND :content IS NOT c.content) "
+    "OR (:status IS NOT NULL AND :status IS NOT c.status)) "
+    "AND NOT EXISTS (SELECT 1 FROM comment_versions v WHERE v.comment_id = c.id AND v.content IS :content "
+    "AND v.status IS :status)")
 
 
 def plain_insert(upsert: str) -> str:
@@ -33,20 +70,26 @@ def meta_upsert(table: str, owner: str) -> str:
 
 
 def new_meta_keys_sql(table: str, owner: str) -> str:
-    """Meta of a record given twice: keys the first time lacked are added, none overwritten."""
+    """Meta of a record given twice, or by older evidence: keys not known are added, none overwritten."""
     return (f"INSERT INTO {table} ({owner}, key, seq, value) SELECT ?, ?, ?, ? WHERE NOT EXISTS "
             f"(SELECT 1 FROM {table} WHERE {owner} = ? AND key = ?)")
 
 
 def merge_row(conn, table: str, row_id: int, values: dict, source: str, seen: str) -> bool:
-    """Update a known row with the known values that differ; True if anything changed."""
-    changed = " OR ".join(f"(:{c} IS NOT NULL AND :{c} IS NOT {c})" for c in values)
-    sets = ", ".join(f"{c} = coalesce(:{c}, {c})" for c in values)
-    back = " OR deleted_at IS NOT NULL" if table in ("posts", "comments") else ""
-    cleared = ", deleted_at = NULL" if back else ""
+    """Merge into a known row: evidence seen later than the row sets the values it knows, earlier
+    or equal evidence only the unknown ones. True if anything changed."""
+    newer = "(:seen > coalesce(last_seen, ''))"
+    sets = ", ".join(f"{c} = CASE WHEN {newer} THEN coalesce(:{c}, {c}) ELSE coalesce({c}, :{c}) END"
+                     for c in values)
+    overrides = " OR ".join(f"(:{c} IS NOT NULL AND :{c} IS NOT {c})" for c in values)
+    fills = " OR ".join(f"({c} IS NULL AND :{c} IS NOT NULL)" for c in values)
+    gone = table in ("posts", "comments")
+    back = " OR deleted_at IS NOT NULL" if gone else ""
+    cleared = f", deleted_at = CASE WHEN {newer} THEN NULL ELSE deleted_at END" if gone else ""
     return conn.execute(
-        f"UPDATE {table} SET {sets}, source = :source, last_seen = :seen{cleared} "
-        f"WHERE id = :id AND ({changed}{back})",
+        f"UPDATE {table} SET {sets}, source = CASE WHEN {newer} THEN :source ELSE source END, "
+        f"last_seen = max(coalesce(last_seen, ''), :seen){cleared} "
+        f"WHERE id = :id AND (({newer} AND ({overrides}{back})) OR (NOT {newer} AND ({fills})))",
         {**values, "source": source, "seen": seen, "id": row_id}).rowcount > 0
 
 

@@ -15,8 +15,8 @@ from .clock import now_utc
 from .columns import (AUTHOR_COLUMNS, COMMENT_COLUMNS, POST_COLUMNS, SITE_COLUMNS, TERM_COLUMNS, author_fields,
                       comment_fields, post_fields, site_fields, term_fields, values_of)
 from .identity import Identities, site_row
-from .merge import (drop_unchanged_text, fill_gaps, meta_upsert, merge_row, new_meta_keys_sql, numbered, text_of,
-                    upsert_sql)
+from .merge import (OLDER_COMMENT_VERSION, OLDER_POST_VERSION, drop_unchanged_text, fill_gaps, meta_upsert,
+                    merge_row, new_meta_keys_sql, numbered, text_of, upsert_sql)
 from .reconcile import mark_gone
 
 BATCH = 128
@@ -35,6 +35,11 @@ class Counts(dict):
 
     def changed(self, *tables) -> bool:
         return any(self.get(t, {}).get("updated") for t in tables)
+
+
+class RowIds(dict):
+    """python id(record) -> archive row id for one batch; `older` holds the rows older evidence gave."""
+    older: set[int] = frozenset()
 
 
 class Writer:
@@ -255,7 +260,7 @@ class Writer:
                 "INSERT OR IGNORE INTO post_terms (post_id, term_id) VALUES (?, ?)", links).rowcount
             self.counts.add("post_terms", added=added, unchanged=len(links) - added)
         if meta:
-            self._meta("postmeta", "post_id", meta)
+            self._meta("postmeta", "post_id", meta, ids.older)
         if comments:
             self._save_comments(comments)
         self.load.written(len(posts))
@@ -265,9 +270,9 @@ class Writer:
             self._author_id(post), text_of(post.content_text, post.content),
             self.source, self.seen, self.seen)
 
-    def _save_posts(self, posts: list[Post]) -> dict[int, int]:
-        """Upsert a batch; returns python id(post) -> row id."""
-        ids = {}
+    def _save_posts(self, posts: list[Post]) -> "RowIds":
+        """Upsert a batch; returns python id(post) -> row id, and which rows older evidence gave."""
+        ids = RowIds()
         keyed = []
         for post in posts:
             if post.wp_id is None:
@@ -279,15 +284,30 @@ class Writer:
         self.ids.adopt_post_ids(keyed)
         if self.source != "wxr":
             self._drop_unchanged_text("posts", keyed, ("title", "excerpt"))
+        older = [] if self.load.fresh else self._older_posts(keyed)
         rows = [self._post_row(p) + (self.site_id, p.parent_wp_id) for p in keyed]
         changed, added, new_ids = self.load.write("posts", POST_UPSERT, rows)
+        if older:
+            self.conn.executemany(OLDER_POST_VERSION, [
+                {"site_id": self.site_id, "wp_id": p.wp_id, "title": p.title, "content": p.content,
+                 "excerpt": p.excerpt, "status": p.status, "modified_gmt": p.modified_gmt, "seen": self.seen}
+                for p in older])
         self.counts.add("posts", added=added, updated=changed - added, unchanged=len(rows) - changed)
         wp_ids = sorted({p.wp_id for p in keyed})
         found = dict(zip((p.wp_id for p in keyed), new_ids)) if new_ids else self.ids.row_ids("posts", wp_ids)
         self.load.touch("posts", self.site_id, wp_ids, self.seen)
         for post in keyed:
             ids[id(post)] = found[post.wp_id]
+        ids.older = {found[p.wp_id] for p in older}
         return ids
+
+    def _older_posts(self, posts: list[Post]) -> list[Post]:
+        """The posts whose archived row comes from later evidence than this record."""
+        stored = dict(self.ids.select_in(
+            "SELECT wp_id, coalesce(modified_gmt, last_seen, '') || '|' || coalesce(last_seen, '') FROM posts "
+            "WHERE site_id = ? AND wp_id IN ({})", sorted({p.wp_id for p in posts})))
+        return [p for p in posts if p.wp_id in stored
+                and stored[p.wp_id] > f"{p.modified_gmt or self.seen}|{self.seen}"]
 
     def _save_unkeyed_post(self, post: Post) -> int:
         values = dict(zip(POST_COLUMNS, self._post_row(post)[2:-3]))
@@ -316,16 +336,29 @@ class Writer:
                          + (self.source, self.seen, self.seen, self.site_id, c.parent_wp_id))
             if c.meta:
                 with_meta.append(c)
-        new_ids = None
+        new_ids, older = None, set()
         if keyed:
+            if not self.load.fresh:
+                older = self._older_comments([row[1] for row in keyed])
             changed, added, new_ids = self.load.write("comments", COMMENT_UPSERT, keyed)
+            if older:
+                self.conn.executemany(OLDER_COMMENT_VERSION, [
+                    {"site_id": self.site_id, "wp_id": c.wp_id, "content": c.content, "status": c.status,
+                     "seen": self.seen} for _, c in pairs if c.wp_id in older])
             self.counts.add("comments", added=added, updated=changed - added, unchanged=len(keyed) - changed)
             self.load.touch("comments", self.site_id, sorted({row[1] for row in keyed}), self.seen)
         if with_meta:
             found = (dict(zip((row[1] for row in keyed), new_ids)) if new_ids
                      else self.ids.row_ids("comments", {c.wp_id for c in with_meta}))
             self._meta("commentmeta", "comment_id", [
-                (found[c.wp_id], key, seq, value) for c in with_meta for key, seq, value in numbered(c.meta)])
+                (found[c.wp_id], key, seq, value) for c in with_meta for key, seq, value in numbered(c.meta)],
+                {found[w] for w in older if w in found})
+
+    def _older_comments(self, wp_ids: list[int]) -> set[int]:
+        """The comments whose archived row was seen later than this input's evidence."""
+        return {row[0] for row in self.ids.select_in(
+            "SELECT wp_id, last_seen FROM comments WHERE site_id = ? AND wp_id IN ({})", sorted(set(wp_ids)))
+            if (row[1] or "") > self.seen}
 
     def _save_unkeyed_comment(self, post_id: int, c: Comment):
         values = dict(zip(COMMENT_COLUMNS, self._comment_row(post_id, c)))
@@ -333,9 +366,17 @@ class Writer:
         if c.meta:
             self._meta("commentmeta", "comment_id", [(comment_id, k, s, v) for k, s, v in numbered(c.meta)])
 
-    def _meta(self, table: str, owner: str, rows: list[tuple]):
-        changed, added, _ = self.load.write(table, meta_upsert(table, owner), rows)
-        self.counts.add(table, added=added, updated=changed - added, unchanged=len(rows) - changed)
+    def _meta(self, table: str, owner: str, rows: list[tuple], older: set[int] = frozenset()):
+        """Meta of newer evidence is set; of older evidence (owners in `older`) only added where unknown."""
+        if older:
+            fills = [row for row in rows if row[0] in older]
+            rows = [row for row in rows if row[0] not in older]
+            added = self.conn.executemany(new_meta_keys_sql(table, owner),
+                                          [(o, k, seq, v, o, k) for o, k, seq, v in fills]).rowcount
+            self.counts.add(table, added=added, unchanged=len(fills) - added)
+        if rows:
+            changed, added, _ = self.load.write(table, meta_upsert(table, owner), rows)
+            self.counts.add(table, added=added, updated=changed - added, unchanged=len(rows) - changed)
 
     # -- the end -------------------------------------------------------------------------------------
 
