@@ -165,7 +165,8 @@ CREATE TABLE IF NOT EXISTS termmeta (
     UNIQUE (term_id, key, seq)
 );
 
--- History: the previous version of a post or comment, written by triggers whenever its text changes.
+-- History: the previous version of a post or comment, written by triggers whenever its text changes,
+-- dated by its own evidence (the post's modified_gmt, else when a source last showed it).
 CREATE TABLE IF NOT EXISTS post_versions (
     id INTEGER PRIMARY KEY,
     post_id INTEGER NOT NULL REFERENCES posts(id),
@@ -192,13 +193,13 @@ WHEN old.title IS NOT new.title OR old.content IS NOT new.content
 BEGIN
     INSERT INTO post_versions (post_id, title, content, excerpt, status, modified_gmt, captured_at)
     VALUES (old.id, old.title, old.content, old.excerpt, old.status, old.modified_gmt,
-            strftime('%Y-%m-%d %H:%M:%S', 'now'));
+            coalesce(old.modified_gmt, old.last_seen, strftime('%Y-%m-%d %H:%M:%S', 'now')));
 END;
 CREATE TRIGGER IF NOT EXISTS comments_keep_version AFTER UPDATE OF content, status ON comments
 WHEN old.content IS NOT new.content OR old.status IS NOT new.status
 BEGIN
     INSERT INTO comment_versions (comment_id, content, status, captured_at)
-    VALUES (old.id, old.content, old.status, strftime('%Y-%m-%d %H:%M:%S', 'now'));
+    VALUES (old.id, old.content, old.status, coalesce(old.last_seen, strftime('%Y-%m-%d %H:%M:%S', 'now')));
 END;
 
 -- The import report lives in the archive.

@@ -75,3 +75,21 @@ def test_an_older_export_after_a_newer_one_keeps_the_newer_text_and_a_dated_vers
     [again] = run_import(archive, older, force=True)
     assert again.counts["posts"]["updated"] == 0
     assert value(archive, "SELECT count(*) FROM post_versions") == 1
+
+
+def test_an_upgraded_archive_dates_replaced_text_by_its_own_time(tmp_path):
+    """Migration 2 recreates the version triggers of archives made by 0.1.0."""
+    import sqlite3
+    from pathlib import Path
+
+    from importer import connect
+
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.executescript((Path(__file__).parent / "fixtures" / "archive-0.1.0.sql").read_text())
+    old.close()
+    conn = connect(path)
+    post_id, modified = conn.execute("SELECT id, modified_gmt FROM posts WHERE modified_gmt IS NOT NULL "
+                                     "ORDER BY id LIMIT 1").fetchone()
+    conn.execute("UPDATE posts SET title = 'Changed' WHERE id = ?", (post_id,))
+    assert rows(conn, "SELECT captured_at FROM post_versions WHERE post_id = ?", post_id) == [(modified,)]

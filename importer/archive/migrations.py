@@ -36,8 +36,16 @@ def _import_runs_size(conn):
         conn.execute("ALTER TABLE import_runs ADD COLUMN size INTEGER")
 
 
+def _versions_dated_by_evidence(conn):
+    """The version triggers date a replaced text by its own time, not by the run that replaced
+    it; the schema's statements recreate them."""
+    for trigger in ("posts_keep_version", "comments_keep_version"):
+        conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+
+
 MIGRATIONS = (
     Migration(1, "import_runs_size", _import_runs_size),
+    Migration(2, "versions_dated_by_evidence", _versions_dated_by_evidence),
 )
 LATEST = MIGRATIONS[-1].number
 
