@@ -8,13 +8,12 @@ item, not the file.
 import email.utils
 import re
 from datetime import timezone
-from functools import lru_cache
-
 from lxml import etree
 
 from ..errors import DamagedInputError, NotWXRError
 from ..model import Author, Comment, Post, Problem, Site, Term, TermRef
 from ..text import site_key, wp_date
+from .safe_xml import PrologGuard
 from .wxr_repair import NeedsRepair, RepairingReader
 
 _WP = re.compile(r"^https?://wordpress\.org/export/1\.\d+/$")
@@ -24,9 +23,9 @@ _RECORDS = ("{*}item", "{*}author", "{*}wp_author", "{*}category", "{*}tag", "{*
 _COMMENT_STATUS = {"1": "approved", "0": "pending", "spam": "spam", "trash": "trash"}
 _LEADING_INDENT = re.compile(r"^[ \t]*\r?\n[ \t]*")
 _TRAILING_INDENT = re.compile(r"\r?\n[ \t]*$")
+_CACHED = 4096  # distinct tags remembered per parse; real exports use a few dozen
 
 
-@lru_cache(maxsize=64)
 def _split(tag: str) -> tuple[str, str]:
     """(namespace kind, local name) of a Clark-notation tag."""
     if tag[0] != "{":
@@ -39,17 +38,31 @@ def _split(tag: str) -> tuple[str, str]:
     return _KINDS.get(ns, "other:" + ns), local
 
 
-_TAG_CACHE: dict = {}
+class _Tags:
+    """What each tag is, worked out once per tag and parse: the parse's own cache, not the module's."""
 
+    def __init__(self):
+        self.kinds: dict = {}
+        self.wp_locals: dict = {}
 
-def _tag(tag) -> tuple[str, str]:
-    """(kind, local) of an element's tag; comments and PIs come back as ('', '')."""
-    found = _TAG_CACHE.get(tag)
-    if found is None:
-        found = _split(tag) if isinstance(tag, str) else ("", "")
-        if len(_TAG_CACHE) < 4096:
-            _TAG_CACHE[tag] = found
-    return found
+    def kind(self, tag) -> tuple[str, str]:
+        """(kind, local) of an element's tag; comments and PIs come back as ('', '')."""
+        found = self.kinds.get(tag)
+        if found is None:
+            found = _split(tag) if isinstance(tag, str) else ("", "")
+            if len(self.kinds) < _CACHED:
+                self.kinds[tag] = found
+        return found
+
+    def wp_local(self, tag) -> str:
+        """Local name of a WordPress-namespace tag, '' for any other."""
+        local = self.wp_locals.get(tag)
+        if local is None:
+            kind, name = self.kind(tag)
+            local = name if kind == "wp" else ""
+            if len(self.wp_locals) < _CACHED:
+                self.wp_locals[tag] = local
+        return local
 
 
 def slugify(name: str) -> str:
@@ -65,6 +78,7 @@ class WXRReader:
         self.reader = RepairingReader(stream, name, self._repaired, progress, repair)
         self.site: Site | None = None
         self.channel = None
+        self.tags = _Tags()
 
     def _repaired(self, line, problem, action):
         self.problems.append(Problem(problem, action, line))
@@ -74,7 +88,7 @@ class WXRReader:
 
     def __iter__(self):
         events = etree.iterparse(
-            self.reader, events=("end",), tag=_RECORDS, resolve_entities=False, no_network=True,
+            PrologGuard(self.reader, self.name), events=("end",), tag=_RECORDS, resolve_entities=False, no_network=True,
             load_dtd=False, huge_tree=True, remove_pis=True)
         try:
             for _, elem in events:
@@ -100,7 +114,7 @@ class WXRReader:
     # -- channel-level records -------------------------------------------------------------------------
 
     def _record(self, elem):
-        kind, local = _split(elem.tag)
+        kind, local = self.tags.kind(elem.tag)
         parent = elem.getparent()
         if local == "channel":
             yield from self._site_update(elem)
@@ -129,6 +143,7 @@ class WXRReader:
             if term:
                 yield term
         self._release(elem, parent)
+        self.reader.watch.record_done()
 
     @staticmethod
     def _release(elem, parent):
@@ -141,7 +156,7 @@ class WXRReader:
         fields = {}
         for child in channel:
             if isinstance(child.tag, str) and len(child) == 0:
-                name = _SITE_FIELDS.get(_split(child.tag))
+                name = _SITE_FIELDS.get(self.tags.kind(child.tag))
                 if name:
                     fields.setdefault(name, (child.text or "").strip())
         exported = fields.get("exported_at")
@@ -199,9 +214,8 @@ class WXRReader:
                     description=description, parent_slug=parent or None,
                     meta=self._meta(self._children(elem, "termmeta"), "termmeta"))
 
-    @staticmethod
-    def _children(elem, local):
-        return [child for child in elem if _tag(child.tag) == ("wp", local)]
+    def _children(self, elem, local):
+        return [child for child in elem if self.tags.kind(child.tag) == ("wp", local)]
 
     def _wp_values(self, elem, keep=()) -> dict[str, str]:
         """Text of the record's WordPress-namespace children, stripped, first occurrence winning."""
@@ -209,7 +223,7 @@ class WXRReader:
         for child in elem:
             if not isinstance(child.tag, str):
                 continue
-            kind, local = _split(child.tag)
+            kind, local = self.tags.kind(child.tag)
             if kind != "wp" or local in keep:
                 continue
             if local in values:
@@ -220,11 +234,11 @@ class WXRReader:
 
     def _meta(self, elems, local) -> list[tuple[str, str]]:
         """(key, value) of <wp:postmeta>-style elements, values exactly as written."""
-        meta = []
+        meta, kind_of = [], self.tags.kind
         for child in elems:
             key = value = None
             for part in child:
-                kind, part_local = _tag(part.tag)
+                kind, part_local = kind_of(part.tag)
                 if kind == "wp":
                     if part_local == "meta_key":
                         key = _text(part).strip()
@@ -245,9 +259,9 @@ class WXRReader:
 
     def _post(self, item) -> Post | None:
         post = Post(wp_id=None, line=item.sourceline)
-        seen, refs, metas = set(), [], []
+        seen, refs, metas, kind_of = set(), [], [], self.tags.kind
         for child in item:
-            kind, local = _tag(child.tag)
+            kind, local = kind_of(child.tag)
             field = _ITEM_FIELDS.get((kind, local))
             if field is None:
                 if kind == "wp":
@@ -298,12 +312,13 @@ class WXRReader:
         return list(unique.values())
 
     def _comment(self, elem) -> Comment:
-        values, metas = {}, []
+        values, metas, tags = {}, [], self.tags
+        wp_locals = tags.wp_locals
         for child in elem:
             tag = child.tag
-            local = _WP_LOCALS.get(tag)
+            local = wp_locals.get(tag)
             if local is None:
-                local = _wp_local(tag)
+                local = tags.wp_local(tag)
             if local == "commentmeta":
                 metas.append(child)
             elif local and local not in values:
@@ -337,20 +352,6 @@ def _unindent(text: str) -> str:
     if "\n" not in text:
         return text
     return _TRAILING_INDENT.sub("", _LEADING_INDENT.sub("", text))
-
-
-_WP_LOCALS: dict = {}
-
-
-def _wp_local(tag) -> str:
-    """Local name of a WordPress-namespace tag, '' for any other (a cached dict lookup)."""
-    local = _WP_LOCALS.get(tag)
-    if local is None:
-        kind, name = _tag(tag)
-        local = name if kind == "wp" else ""
-        if len(_WP_LOCALS) < 4096:
-            _WP_LOCALS[tag] = local
-    return local
 
 
 def _int(value: str | None) -> int | None:

@@ -4,13 +4,17 @@ lxml stops at the first well-formedness error, but exports in the wild have bare
 entities, control characters, invalid UTF-8, undeclared `atom:` prefixes and raw `]]>` inside
 CDATA. Each repair keeps every newline, so lxml's line numbers stay true, and is reported
 through a callback so that nothing is changed silently. The prolog is checked first: a DTD that
-declares entities is refused before any parsing (entity bombs, external entities).
+declares entities is refused before any parsing (entity bombs, external entities); safe_xml's
+guard then has libxml2 confirm it on the bytes this reader hands out. Fields and records are kept
+within wxr_limits' bounds on the way.
 """
 import codecs
 import re
 from html.entities import html5
 
 from ..errors import HostileInputError, NotWXRError
+from .safe_xml import check_encoding, check_head
+from .wxr_limits import MAX_FIELD, MAX_RECORD, FieldCutter, RecordWatch
 
 CHUNK = 1 << 20
 MAX_HOLD = 8 << 20
@@ -39,7 +43,6 @@ _DECLARED_PREFIX = re.compile(rb"xmlns:([\w.-]+)\s*=")
 _ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _WXR_VERSION = re.compile(rb"<wp:wxr_version>\s*(?:<!\[CDATA\[)?\s*(1\.\d)")
 _TEXT_RUN = re.compile(rb"(?<=>)[^<]+")
-_bad_utf8_offsets: list[int] = []
 
 
 def _line_finder(chunk: bytes, base: int, first_line: int):
@@ -57,12 +60,19 @@ def _text_run_keeping_cr(match) -> bytes:
     return run if run.isspace() else run.replace(b"\r", b"&#13;")
 
 
-def _note_bad_utf8(error: UnicodeDecodeError):
-    _bad_utf8_offsets.append(error.start)
-    return "\ufffd", error.end
-
-
-codecs.register_error("wparchive-note", _note_bad_utf8)
+def _decode_noting(chunk: bytes) -> tuple[str, list[int]]:
+    """UTF-8 text with each invalid sequence replaced by U+FFFD, and the offsets of those sequences.
+    Each decode runs to the next error only, over a view: linear in the chunk, however damaged."""
+    view, parts, offsets, pos = memoryview(chunk), [], [], 0
+    while True:
+        try:
+            parts.append(str(view[pos:], "utf-8"))
+            return "".join(parts), offsets
+        except UnicodeDecodeError as error:
+            parts.append(str(view[pos:pos + error.start], "utf-8"))
+            parts.append("\ufffd")
+            offsets.append(pos + error.start)
+            pos += error.end
 
 
 class NeedsRepair(Exception):
@@ -84,6 +94,8 @@ class RepairingReader:
         self.eof = False
         self.codec = None
         self.indented_cdata = False
+        self.watch = RecordWatch(name)
+        self.cutter = FieldCutter(name, report) if repair else None
 
     def read(self, n: int = -1) -> bytes:
         while self.pos >= len(self.out) and not self.eof:
@@ -106,7 +118,7 @@ class RepairingReader:
                 buf = self._prolog_out
             if not self.repair and b"\r" in buf:
                 raise NeedsRepair("carriage returns, which XML parsers would drop")
-            self.out, self.pos = self._repair(buf, b"") if self.repair else buf, 0
+            self._hand_out(self._repair(buf, b"") if self.repair else buf)
             return
         buf = self.held + data
         if not self.started:
@@ -118,7 +130,8 @@ class RepairingReader:
         if not self.repair:
             if b"\r" in buf:
                 raise NeedsRepair("carriage returns, which XML parsers would drop")
-            self.held, self.out, self.pos = b"", buf, 0
+            self.held = b""
+            self._hand_out(buf)
             return
         cut = buf.rfind(b"<")
         if cut <= 0 and len(buf) < MAX_HOLD:
@@ -127,19 +140,28 @@ class RepairingReader:
         if cut <= 0:
             cut = len(buf)
         self.held = buf[cut:]
-        self.out, self.pos = self._repair(buf[:cut], buf[cut:cut + 1]), 0
+        self._hand_out(self._repair(buf[:cut], buf[cut:cut + 1]))
+
+    def _hand_out(self, data: bytes):
+        """The next bytes for the parser. A record past MAX_FIELD may hold a field past it, which
+        only the repairing path can cut; there, a record past MAX_RECORD stops the import."""
+        self.out, self.pos = data, 0
+        size = self.watch.handed_out(len(data))
+        if not self.repair and size > MAX_FIELD:
+            raise NeedsRepair(f"a record longer than {MAX_FIELD >> 20} MB")
+        if size > MAX_RECORD:
+            self.watch.refuse(self.line)
 
     # -- the prolog and root element -------------------------------------------------------------
 
     def _start(self, buf: bytes):
         """Check the prolog and the root tag once, and declare prefixes the file forgot."""
         self.started = True
+        check_head(buf, self.name)
         if buf.startswith(codecs.BOM_UTF8):
             buf = buf[3:]
         if not buf.strip():
             raise NotWXRError(self.name, "the file is empty")
-        if buf[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-            raise NotWXRError(self.name, "UTF-16 files are not supported; convert the export to UTF-8")
         pos = len(buf) - len(buf.lstrip())
         if buf.startswith(b"<?xml", pos) and pos > 0:
             self._needs_repair("XML declaration after leading whitespace")
@@ -147,11 +169,10 @@ class RepairingReader:
             buf = buf[:pos] + self._blank(buf[pos:end + 2]) + buf[end + 2:]
             self.report(1, "XML declaration after leading whitespace", "declaration ignored")
         encoding = _ENCODING.match(buf[pos:])
+        if encoding:
+            check_encoding(encoding.group(1).decode(), self.name)
         if encoding and self.repair and encoding.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8", b"us-ascii", b"ascii"):
-            try:
-                self.codec = codecs.lookup(encoding.group(1).decode())
-            except LookupError:
-                raise NotWXRError(self.name, f"unknown encoding {encoding.group(1).decode()!r}", 1)
+            self.codec = codecs.lookup(encoding.group(1).decode())
             end = buf.find(b"?>", pos)
             buf = buf[:pos] + self._blank(buf[pos:end + 2]) + buf[end + 2:]
         root = self._find_root(buf)
@@ -233,6 +254,10 @@ class RepairingReader:
     def _repair(self, chunk: bytes, lookahead: bytes) -> bytes:
         first_line = self.line
         self.line += chunk.count(b"\n")
+        chunk = self._repair_chunk(chunk, lookahead, first_line)
+        return self.cutter.cut(chunk, _line_finder(chunk, 0, first_line))
+
+    def _repair_chunk(self, chunk: bytes, lookahead: bytes, first_line: int) -> bytes:
         chunk = self._to_utf8(chunk, first_line)
         if len(chunk.translate(None, _CONTROL_BYTES)) != len(chunk):
             chunk = self._sub_counted(_CONTROL, b"", chunk, first_line, "control character", "removed")
@@ -264,9 +289,8 @@ class RepairingReader:
             return chunk
         except UnicodeDecodeError:
             pass
-        _bad_utf8_offsets.clear()
-        text = chunk.decode("utf-8", "wparchive-note")
-        for offset in _bad_utf8_offsets:
+        text, offsets = _decode_noting(chunk)
+        for offset in offsets:
             self.report(first_line + chunk.count(b"\n", 0, offset), "invalid UTF-8 byte sequence",
                         "replaced with U+FFFD")
         return text.encode("utf-8")
