@@ -5,7 +5,7 @@ from ..errors import FetchError
 from ..model import Inventory, Post, Problem, Site, SyncState
 from .feeds import feed_items, feed_posts
 from .html import page_from_html
-from .problems import skipped
+from .problems import problems_of, skipped
 from .sitemap import sitemap_urls
 
 MAX_COMMENT_PAGES = 500
@@ -67,11 +67,7 @@ def posts_from_pages(fetcher, url, links):
         if post.wp_id is None:
             yield Problem(f"{link}: no WordPress post id on the page", "kept, identified by its URL")
         comments = []
-        for found in all_comments(fetcher, page):
-            if isinstance(found, Problem):
-                yield found
-            else:
-                comments.append(found)
+        yield from problems_of(all_comments(fetcher, page), comments)
         post.comments = comments
         yield post
 
@@ -84,11 +80,7 @@ def listed_links(site, feed_first: bool):
                          for item in feed_items(site.fetcher, found.feed))]
     for listing in (reversed(listings) if feed_first else listings):
         links = []
-        for entry in listing():
-            if isinstance(entry, Problem):
-                yield entry
-            else:
-                links.append(entry)
+        yield from problems_of(listing(), links)
         if links:
             yield from links
             return
@@ -130,11 +122,7 @@ def collect(site, via: str = "html"):
 
 def _everything(site, feed_first: bool):
     links = []
-    for entry in listed_links(site, feed_first):
-        if isinstance(entry, Problem):
-            yield entry
-        else:
-            links.append(entry)
+    yield from problems_of(listed_links(site, feed_first), links)
     seen_posts: dict[str, set[int]] = {"post": set(), "page": set()}
     seen_comments: set[int] = set()
     for record in posts_from_pages(site.fetcher, site.url, links):

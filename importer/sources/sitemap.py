@@ -4,9 +4,8 @@ import re
 from urllib.parse import urljoin
 
 from ..errors import FetchError
-from ..model import Problem
 from ..web import Fetcher
-from .problems import skipped
+from .problems import problems_of, skipped
 from .safe_xml import local, parse
 
 CANDIDATES = ("/wp-sitemap.xml", "/?sitemap=index", "/sitemap_index.xml", "/sitemap.xml")
@@ -17,11 +16,7 @@ def sitemap_urls(fetcher: Fetcher, site_url: str, announced=()):
     """Every page URL the first sitemap that answers lists, in its order; Problems in-band."""
     for candidate in dict.fromkeys([*announced, *(urljoin(site_url, c) for c in CANDIDATES)]):
         urls = []
-        for entry in _read(fetcher, candidate, depth=0):
-            if isinstance(entry, Problem):
-                yield entry
-            else:
-                urls.append(entry)
+        yield from problems_of(_read(fetcher, candidate, depth=0), urls)
         if urls:
             yield from dict.fromkeys(urls)
             return
