@@ -1,14 +1,16 @@
 """The polite fetcher every live source uses.
 
-One session per site: robots.txt honoured, a delay between requests to the host, Retry-After on
-429/503, retries with backoff on 5xx and dropped connections, connect/read timeouts, a cap on
-response size, a descriptive User-Agent, redirects followed only within the site, conditional
-GETs, and a request budget. Whatever fails is raised as FetchError with the URL and the reason.
+One session per site: robots.txt honoured (RFC 9309, see robots.py), a delay between requests to
+the host, Retry-After on 429/503 within a total wait budget, retries with backoff on 5xx and
+dropped connections, connect/read timeouts and an overall deadline per request, a cap on response
+size, a descriptive User-Agent, redirects followed only within the site (same scheme and port, or
+an http to https upgrade), optionally only to public addresses, conditional GETs, and a request
+budget. Whatever fails or hits a limit is raised as FetchError with the URL and the reason.
 """
+import codecs
 import email.utils
 import json
 import time
-import urllib.robotparser
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -16,12 +18,18 @@ import requests
 
 from .. import __version__
 from ..errors import BudgetExhausted, FetchError
+from . import robots as robots_txt
+from .addresses import first_not_public
+from .sockets import Deadline, Guard, GuardedAdapter, NotPublic
 
 USER_AGENT = (f"wparchive/{__version__} (+https://github.com/wparchive/wparchive; archives blogs for "
               "their readers; honours robots.txt)")
 MAX_BYTES = 20 << 20
 MAX_REDIRECTS = 5
-MAX_RETRY_AFTER = 120
+REDIRECTS = (301, 302, 303, 307, 308)
+DEADLINE = 60.0
+WAIT_BUDGET = 300.0
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass
@@ -37,10 +45,15 @@ class Response:
 
     @property
     def encoding(self) -> str:
-        content_type = self.headers.get("content-type", "")
-        if "charset=" in content_type:
-            return content_type.split("charset=")[-1].split(";")[0].strip().strip('"') or "utf-8"
-        return "utf-8"
+        """The declared charset when Python knows it as a text encoding, else UTF-8."""
+        content_type = self.headers.get("content-type", "").lower()
+        if "charset=" not in content_type:
+            return "utf-8"
+        name = content_type.split("charset=")[-1].split(";")[0].strip().strip('"\'')
+        try:
+            return name if codecs.lookup(name)._is_text_encoding else "utf-8"
+        except LookupError:
+            return "utf-8"
 
     def json(self):
         content_type = self.headers.get("content-type", "")
@@ -48,6 +61,8 @@ class Response:
             return json.loads(self.content.decode("utf-8-sig", "replace"))
         except ValueError:
             raise FetchError(self.url, f"expected JSON, got {content_type or 'no content type'}") from None
+        except RecursionError:
+            raise FetchError(self.url, "JSON nested too deeply to read") from None
 
 
 @dataclass
@@ -58,29 +73,38 @@ class Fetcher:
     robots: bool = True
     max_requests: int | None = None
     timeout: tuple[float, float] = (10.0, 30.0)
+    deadline: float = DEADLINE  # seconds for one whole request: connect, headers and body
+    wait_budget: float = WAIT_BUDGET  # seconds of Retry-After waits this fetcher may spend in all
+    allow_private: bool = True  # False: refuse hosts at loopback, private, link-local or reserved addresses
     max_bytes: int = MAX_BYTES
     retries: int = 3
     session: requests.Session = field(default_factory=requests.Session)
     sleep: object = time.sleep
     requests: int = 0
-    also: tuple[str, ...] = ()  # other hosts this site is read through (WordPress.com's API)
+    also: tuple[str, ...] = ()  # other origins (host_of) this site is read through (WordPress.com's API)
+    waited: float = 0.0
+    notes: list[str] = field(default_factory=list)  # limits applied that a caller may record (a capped Crawl-delay)
     transport: object = None  # a requests adapter for http(s):// (importer.web.transport); None: the network
     _last: float = 0.0
-    _rules: object = None
+    _rules: robots_txt.Rules | None = None
 
     def __post_init__(self):
         self.session.headers["User-Agent"] = USER_AGENT
+        self._guard = Guard(self.allow_private)
+        for prefix in ("http://", "https://"):  # a transport mounted below replaces these
+            self.session.mount(prefix, GuardedAdapter(self._guard))
         if self.transport is not None:
             self.session.mount("http://", self.transport)
             self.session.mount("https://", self.transport)
-        self.host = _host(self.site)
+        self.origin = _origin(self.site)
 
     def get(self, url: str, params: dict | None = None, etag: str | None = None,
             modified: str | None = None, accept_status=(200,)) -> Response:
         """GET a URL of the site; a 304 comes back as a Response when a validator was sent."""
         url = self._on_site(urljoin(self.site, url))
-        if self.robots and _host(url) == self.host and not self._allowed(url):
-            raise FetchError(url, "disallowed by robots.txt")
+        self._refuse_private(url)
+        if self.robots and _within(_origin(url), (self.origin,)) and not self._allowed(url):
+            raise FetchError(url, self._rules.why or "disallowed by robots.txt")
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -97,22 +121,23 @@ class Fetcher:
         seen = set()
         for _ in range(MAX_REDIRECTS + 1):
             response = self._with_retries(url, params, headers)
-            if response.status not in (301, 302, 303, 307, 308):
+            if response.status not in REDIRECTS:
                 return response
             target = urljoin(response.url, response.headers.get("location", ""))
             if target in seen or target == url:
                 raise FetchError(url, "redirect loop")
             seen.add(target)
-            if _host(target) not in (self.host, *self.also):
-                raise FetchError(url, f"redirect off-site to {target} refused")
+            if not _within(_origin(target), (self.origin, *self.also)):
+                raise FetchError(url, f"redirect off-site to {target} refused (another host, scheme or port)")
+            self._refuse_private(target)
             url, params = target, None
         raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
 
-    def _with_retries(self, url, params, headers) -> Response:
+    def _with_retries(self, url, params, headers, cut: int | None = None) -> Response:
         attempt = 0
         while True:
             try:
-                response = self._once(url, params, headers)
+                response = self._once(url, params, headers, cut)
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
                     _Truncated) as error:
                 if attempt >= self.retries:
@@ -120,69 +145,110 @@ class Fetcher:
                 self.sleep(self._backoff(attempt))
                 attempt += 1
                 continue
+            except requests.RequestException as error:
+                raise FetchError(url, f"request failed ({error.__class__.__name__})") from None
             if response.status in (429, 503) or 500 <= response.status < 600:
                 if attempt >= self.retries:
                     return response
                 wait = _retry_after(response.headers.get("retry-after")) if response.status in (429, 503) else None
-                self.sleep(min(wait, MAX_RETRY_AFTER) if wait is not None else self._backoff(attempt))
+                self.sleep(self._budgeted(url, response.status, wait) if wait is not None else self._backoff(attempt))
                 attempt += 1
                 continue
             return response
 
+    def _budgeted(self, url: str, status: int, wait: float) -> float:
+        """A Retry-After wait, taken from the wait budget; one longer than what is left fails the URL."""
+        left = self.wait_budget - self.waited
+        if wait > left:
+            raise FetchError(url, f"HTTP {status} asks to wait {wait:.0f} s (Retry-After), more than the {left:.0f} s "
+                                  f"left of the {self.wait_budget:.0f} s wait budget", status)
+        self.waited += wait
+        return wait
+
     def _backoff(self, attempt: int) -> float:
         return max(self.delay, 0.5) * (2 ** attempt)
 
-    def _once(self, url, params, headers) -> Response:
+    def _once(self, url, params, headers, cut: int | None) -> Response:
         if self.max_requests is not None and self.requests >= self.max_requests:
             raise BudgetExhausted(url, f"--max-requests {self.max_requests} reached")
         wait = self._last + self.delay - time.monotonic()
         if wait > 0:
             self.sleep(wait)
         self.requests += 1
+        deadline = Deadline(self.deadline, self._guard)
         try:
-            with self.session.get(url, params=params, headers=headers, timeout=self.timeout, stream=True,
-                                  allow_redirects=False) as raw:
-                declared = int(raw.headers.get("content-length") or 0)
-                if declared > self.max_bytes:
-                    raise FetchError(url, f"response of {declared} bytes is over the {self.max_bytes}-byte cap")
-                body = bytearray()
-                for chunk in raw.iter_content(65536):
-                    body += chunk
-                    if len(body) > self.max_bytes:
-                        raise FetchError(url, f"response over the {self.max_bytes}-byte cap")
-                if declared and len(body) < declared and "content-encoding" not in raw.headers:
-                    raise _Truncated(f"body cut short: {len(body)} of {declared} bytes")
-                return Response(raw.url, raw.status_code, {k.lower(): v for k, v in raw.headers.items()},
-                                bytes(body))
+            with deadline:
+                response = self._exchange(url, params, headers, cut)
+        except NotPublic as refused:
+            raise FetchError(url, _not_public(url, refused.address)) from None
+        except (requests.RequestException, _Truncated, OSError):
+            if deadline.expired:
+                raise FetchError(url, f"no complete response within the {self.deadline:g} s deadline") from None
+            raise
         finally:
             self._last = time.monotonic()
+        if deadline.expired:  # the socket was shut mid-body, and what came before looked whole
+            raise FetchError(url, f"no complete response within the {self.deadline:g} s deadline")
+        return response
+
+    def _exchange(self, url, params, headers, cut: int | None) -> Response:
+        """One GET, its body read whole (or, with `cut`, its first `cut` bytes and no more)."""
+        limit = cut or self.max_bytes
+        with self.session.get(url, params=params, headers=headers, timeout=self.timeout, stream=True,
+                              allow_redirects=False) as raw:
+            declared = _length(raw.headers.get("content-length"))
+            if declared > limit and not cut:
+                raise FetchError(url, f"response of {declared} bytes is over the {limit}-byte cap")
+            body = bytearray()
+            for chunk in raw.iter_content(65536):
+                body += chunk
+                if len(body) > limit:
+                    if not cut:
+                        raise FetchError(url, f"response over the {limit}-byte cap")
+                    del body[cut:]
+                    break
+            else:  # read to the end: it must be as long as it said
+                if declared and len(body) < declared and "content-encoding" not in raw.headers:
+                    raise _Truncated(f"body cut short: {len(body)} of {declared} bytes")
+            return Response(raw.url, raw.status_code, {k.lower(): v for k, v in raw.headers.items()}, bytes(body))
 
     def announced_sitemaps(self) -> list[str]:
         """Sitemaps the site's robots.txt names (read once robots.txt has been fetched)."""
-        if self._rules is None or getattr(self._rules, "allow_all", False):
-            return []
-        return list(self._rules.site_maps() or [])
+        return self._rules.sitemaps() if self._rules else []
 
     def _on_site(self, url: str) -> str:
-        if _host(url) not in (self.host, *self.also):
-            raise FetchError(url, f"off-site URL refused (this run archives {self.host})")
+        if not _within(_origin(url), (self.origin, *self.also)):
+            raise FetchError(url, f"off-site URL refused (this run archives {self.origin})")
         return url
+
+    def _refuse_private(self, url: str) -> None:
+        if not self.allow_private:
+            address = first_not_public(urlsplit(url).hostname or "", None)
+            if address:
+                raise FetchError(url, _not_public(url, address))
 
     def _allowed(self, url: str) -> bool:
         if self._rules is None:
-            self._rules = urllib.robotparser.RobotFileParser()
-            try:
-                response = self._follow(urljoin(self.site, "/robots.txt"), None, {})
-                if response.status == 200:
-                    self._rules.parse(response.text.splitlines())
-                    crawl_delay = self._rules.crawl_delay(USER_AGENT)
-                    if crawl_delay:
-                        self.delay = max(self.delay, float(crawl_delay))
-                else:
-                    self._rules.allow_all = True
-            except FetchError:
-                self._rules.allow_all = True
-        return self._rules.can_fetch(USER_AGENT, url)
+            self._rules = self._read_robots()
+            crawl_delay = self._rules.crawl_delay()
+            if crawl_delay:
+                self.delay = max(self.delay, crawl_delay)
+            self.notes += [f"{urljoin(self.site, '/robots.txt')}: {note}" for note in self._rules.notes]
+        return self._rules.allowed(url)
+
+    def _read_robots(self) -> robots_txt.Rules:
+        """robots.txt, its first 500 KiB, through up to five redirects wherever they lead (RFC 9309 2.3.1.2)."""
+        url = urljoin(self.site, "/robots.txt")
+        try:
+            for _ in range(MAX_REDIRECTS + 1):
+                self._refuse_private(url)
+                response = self._with_retries(url, None, {}, cut=robots_txt.MAX_BYTES)
+                if response.status not in REDIRECTS:
+                    break
+                url = urljoin(response.url, response.headers.get("location", ""))
+        except FetchError as error:
+            return robots_txt.unreachable(error.reason)
+        return robots_txt.from_response(response.status, response.content)
 
 
 class _Truncated(Exception):
@@ -190,14 +256,37 @@ class _Truncated(Exception):
 
 
 def host_of(url: str) -> str:
-    return _host(url)
+    """The origin a URL belongs to, as Fetcher.also takes it: `www.` and the bare host are one."""
+    return _origin(url)
 
 
-def _host(url: str) -> str:
+def _origin(url: str) -> str:
+    """scheme://host:port with the port always given; '' for a URL with no usable port."""
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    host = host[4:] if host.startswith("www.") else host
-    return f"{host}:{parts.port}" if parts.port and parts.port not in (80, 443) else host
+    try:
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        return ""
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    return f"{parts.scheme}://{host}:{port}"
+
+
+def _within(origin: str, origins) -> bool:
+    """One of `origins`, or the https upgrade (default ports) of an http one; never a downgrade or another port."""
+    if origin in origins:
+        return bool(origin)
+    scheme, _, rest = origin.partition("://")
+    host, _, port = rest.rpartition(":")
+    return scheme == "https" and port == "443" and f"http://{host}:80" in origins
+
+
+def _not_public(url: str, address: str) -> str:
+    return (f"{urlsplit(url).hostname} is at {address}, a loopback, private, link-local or reserved address: "
+            "refused (sync --allow-private allows it)")
+
+
+def _length(value: str | None) -> int:
+    return int(value) if value and value.strip().isdigit() else 0
 
 
 def _retry_after(value: str | None) -> float | None:
