@@ -115,16 +115,24 @@ def write_wxr(tmp_path):
     return write
 
 
-WORDPRESS = {"classic": 8765, "block": 8766, "norest": 8767, "sync": 8768}
+WORDPRESS = {"classic": 8765, "block": 8766, "norest": 8767, "sync": 8768,
+             # another instance for one of them (to record from a fresh one): WPARCHIVE_WORDPRESS_PORTS=sync=8778
+             **{name: int(port) for name, _, port in (pair.partition("=") for pair in
+                                                      os.environ.get("WPARCHIVE_WORDPRESS_PORTS", "").split(",") if pair)}}
 HERE = Path(__file__).resolve().parent
+RECORDINGS = HERE / "recordings"
+RECORDING = os.environ.get("WPARCHIVE_RECORD") == "1"  # scripts/record-exchanges sets it
 
 
 def wordpress_url(name: str) -> str:
-    """Base URL of a test WordPress instance (tests/wordpress/start-all.sh starts them)."""
+    """Base URL of a test WordPress instance (tests/wordpress/start-all.sh starts them);
+    WPARCHIVE_WORDPRESS=off treats them as absent."""
     import requests
 
     url = f"http://127.0.0.1:{WORDPRESS[name]}/"
     try:
+        if os.environ.get("WPARCHIVE_WORDPRESS") == "off":
+            raise requests.ConnectionError("WPARCHIVE_WORDPRESS=off")
         requests.get(url, timeout=5).raise_for_status()
     except requests.RequestException as error:
         if os.environ.get("CI") == "true":
@@ -149,3 +157,146 @@ def wordpress_change(name: str, *args) -> str:
     done = subprocess.run(["php", str(HERE / "wordpress" / "mutate.php"), *map(str, args)], check=True,
                           capture_output=True, text=True, env={**os.environ, "WP_LOCAL_PORT": str(WORDPRESS[name])})
     return done.stdout.strip()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "recorded: runs live and from tests/recordings/ (the `mode` fixture)")
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the tests of the live web, so scripts/record-exchanges finds every one of them."""
+    for item in items:
+        if "mode" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.recorded)
+
+
+@pytest.fixture(scope="module", params=["live", "replay"])
+def mode(request):
+    """Each test of the live web runs twice: against the test WordPress ("live"; recording when
+    WPARCHIVE_RECORD=1) and from its recording in tests/recordings/ ("replay", no network)."""
+    if request.param == "replay" and RECORDING:
+        pytest.skip("recording: scripts/record-exchanges replays once the recordings are written")
+    return request.param
+
+
+def exported(mode: str, name: str, path: Path) -> Path:
+    """The instance's own WXR export, live (kept beside the recordings when recording) or as recorded."""
+    import lzma
+
+    kept = RECORDINGS / "exports" / f"{name}.xml.xz"
+    if mode == "replay":
+        path.write_bytes(lzma.decompress(kept.read_bytes()))
+        return path
+    wordpress_url(name)
+    wordpress_export(name, path)
+    if RECORDING:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_bytes(lzma.compress(path.read_bytes(), preset=9))
+    return path
+
+
+class Web:
+    """The test WordPress as one scenario sees it: live, live and recorded into its cassette, or
+    replayed from that cassette. Every Fetcher made while it is open (by the test, the CLI or a
+    subprocess run through `argv`) goes through it; what the scenario changes on the WordPress and
+    the values it picks are kept in the cassette as notes, so replay gets the same answers back."""
+
+    def __init__(self, mode: str, cassette: Path):
+        from importer.web.transport import Recorder, Replayer
+
+        self.mode, self.cassette, self.plain = mode, cassette, cassette.with_suffix("")
+        self.recording = mode == "live" and RECORDING
+        if self.recording:  # a fresh cassette, kept even when the scenario sends nothing
+            self.cassette.unlink(missing_ok=True)
+            self.plain.parent.mkdir(parents=True, exist_ok=True)
+            self.plain.write_bytes(b"")
+        self.transport = (Replayer(cassette) if mode == "replay" else Recorder(self.plain) if self.recording
+                          else None)
+
+    def __enter__(self):
+        from recorded import fetchers_use
+
+        self._using = fetchers_use(self.transport)
+        self._using.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        from importer.web.transport import pack
+
+        self._using.__exit__(*exc)
+        if self.recording and self.plain.exists():
+            pack(self.plain, self.cassette)
+
+    def url(self, name: str) -> str:
+        """The instance's base URL (on replay, the one recorded)."""
+        return self.value(f"url of {name}", lambda: wordpress_url(name))
+
+    def value(self, name: str, make):
+        """A value the scenario picks live (a stamp, a port), the recorded one on replay."""
+        if self.mode == "replay":
+            return self._note("value", name)["output"]
+        chosen = make()
+        if self.recording:
+            self.transport.note(value=name, output=chosen)
+        return chosen
+
+    def change(self, name: str, *args) -> str:
+        """wordpress_change live; on replay, what it printed when recorded (and nothing is changed)."""
+        args = [str(a) for a in args]
+        if self.mode == "replay":
+            return self._note("change", [name, *args])["output"]
+        output = wordpress_change(name, *args)
+        if self.recording:
+            self.transport.note(change=[name, *args], output=output)
+        return output
+
+    def argv(self, *args, record: bool = True) -> list[str]:
+        """The command line of `wparchive ARGS` in a subprocess that records or replays like this
+        scenario (record=False: live, it sends without recording; it replays what others recorded)."""
+        import sys
+
+        runner = [sys.executable, str(HERE / "recorded.py")]
+        if self.mode == "replay":
+            return [*runner, "replay", str(self.cassette), str(self.transport.part), "--", *args]
+        if self.recording and record:
+            return [*runner, "record", str(self.plain), "--", *args]
+        return [sys.executable, "-m", "importer", *args]
+
+    def wparchive(self, *args, timeout: float = 300):
+        """`wparchive ARGS`: live, a real process (recording like this scenario); on replay, the CLI
+        in this process, replaying from where the scenario is, as a process of its own would."""
+        import subprocess
+
+        if self.mode != "replay":
+            return subprocess.run(self.argv(*args), capture_output=True, text=True, timeout=timeout)
+        from click.testing import CliRunner
+        from importer.cli import cli
+        from importer.web.transport import Replayer
+        from recorded import fetchers_use
+
+        with fetchers_use(Replayer(self.cassette, self.transport.part)):
+            done = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+        return subprocess.CompletedProcess(args, done.exit_code, done.stdout, done.stderr)
+
+    def _note(self, kind: str, what) -> dict:
+        from importer.web.transport import NotRecorded
+
+        note = self.transport.next_note()
+        if note.get(kind) != what:
+            raise NotRecorded(f"{self.cassette}: the scenario did {kind} {what}, the recording {note}; "
+                              "re-record with scripts/record-exchanges")
+        return note
+
+
+def cassette_for(request) -> Path:
+    """tests/recordings/<module>/<test>[-<params>].jsonl.xz; for a fixture wider than a test, <fixture>."""
+    params = getattr(getattr(request.node, "callspec", None), "params", {})
+    name = request.node.originalname if request.scope == "function" else request.fixturename
+    scenario = "-".join([name, *(str(v) for k, v in params.items() if k != "mode")])
+    return RECORDINGS / request.module.__name__.removeprefix("test_") / f"{scenario}.jsonl.xz"
+
+
+@pytest.fixture
+def web(mode, request):
+    with Web(mode, cassette_for(request)) as scenario:
+        yield scenario

@@ -1,9 +1,9 @@
 """Scraping a real WordPress (Debian's package on 127.0.0.1) through each path, compared with the
 import of that WordPress's own WXR export: the public posts, comments, terms and authors must be
-the same rows with the same values."""
+the same rows with the same values. Each test runs live and from its recording (conftest.Web)."""
 import pytest
 
-from conftest import rows, run_import, value, wordpress_export, wordpress_url
+from conftest import exported as export_of, rows, run_import, value
 from importer import connect
 from importer.web.fetcher import Fetcher
 from importer.jobs.scrape import scrape
@@ -13,12 +13,12 @@ PATHS = [("classic", "rest"), ("classic", "html"), ("block", "rest"), ("block", 
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
+def exported(mode, tmp_path_factory):
     cache = {}
 
     def export(name):
         if name not in cache:
-            cache[name] = wordpress_export(name, tmp_path_factory.mktemp("wxr") / f"{name}.xml")
+            cache[name] = export_of(mode, name, tmp_path_factory.mktemp("wxr") / f"{name}.xml")
         return cache[name]
     return export
 
@@ -40,8 +40,8 @@ def public(conn, rest: bool):
 
 
 @pytest.mark.parametrize("name, via", PATHS, ids=[f"{n}-{v}" for n, v in PATHS])
-def test_scrape_matches_the_export(name, via, exported, tmp_path):
-    url = wordpress_url(name)
+def test_scrape_matches_the_export(name, via, exported, web, tmp_path):
+    url = web.url(name)
     wxr = archive_of(tmp_path / "wxr.db")
     run_import(wxr, exported(name))
     scraped = archive_of(tmp_path / "scraped.db")
@@ -72,8 +72,8 @@ def test_scrape_matches_the_export(name, via, exported, tmp_path):
 
 
 @pytest.mark.parametrize("name, via", [("classic", "rest"), ("block", "html")])
-def test_scrape_after_import_lands_on_the_same_rows(name, via, exported, tmp_path):
-    url = wordpress_url(name)
+def test_scrape_after_import_lands_on_the_same_rows(name, via, exported, web, tmp_path):
+    url = web.url(name)
     conn = archive_of(tmp_path / "archive.db")
     run_import(conn, exported(name))
     before = {t: value(conn, f"SELECT count(*) FROM {t}") for t in ("sites", "posts", "comments", "terms")}
@@ -86,11 +86,11 @@ def test_scrape_after_import_lands_on_the_same_rows(name, via, exported, tmp_pat
     assert value(conn, "SELECT count(*) FROM posts WHERE source = 'wxr' AND status = 'draft'") >= 1
 
 
-def test_discover_names_what_each_site_offers():
+def test_discover_names_what_each_site_offers(web):
     from click.testing import CliRunner
     from importer.cli import cli
 
-    classic, block, norest = (wordpress_url(n) for n in ("classic", "block", "norest"))
+    classic, block, norest = (web.url(n) for n in ("classic", "block", "norest"))
     out = CliRunner().invoke(cli, ["discover", classic, "--delay", "0"]).output
     assert f"REST API: {classic}wp-json/" in out
     assert "REST API: http://127.0.0.1:8766/index.php?rest_route=/" in CliRunner().invoke(
@@ -98,8 +98,8 @@ def test_discover_names_what_each_site_offers():
     assert "REST API: not found" in CliRunner().invoke(cli, ["discover", norest, "--delay", "0"]).output
 
 
-def test_feed_paging_finds_every_published_post(exported, tmp_path):
-    url = wordpress_url("classic")
+def test_feed_paging_finds_every_published_post(exported, web, tmp_path):
+    url = web.url("classic")
     wxr = archive_of(tmp_path / "wxr.db")
     run_import(wxr, exported("classic"))
     scraped = archive_of(tmp_path / "feed.db")
@@ -109,11 +109,11 @@ def test_feed_paging_finds_every_published_post(exported, tmp_path):
     assert rows(scraped, published) == rows(wxr, published)  # 10 to a feed page: ?paged= followed to the end
 
 
-def test_scrape_command(tmp_path):
+def test_scrape_command(web, tmp_path):
     from click.testing import CliRunner
     from importer.cli import cli
 
-    url = wordpress_url("classic")
+    url = web.url("classic")
     result = CliRunner().invoke(cli, ["scrape", url, "--db", str(tmp_path / "a.db"), "--delay", "0"])
     assert result.exit_code == 0, result.output
     assert f"{url}: via rest," in result.output and "posts                 26         0          0" in result.output

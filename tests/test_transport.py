@@ -56,7 +56,7 @@ def handler(hits):
 def site():
     hits = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler(hits))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/", hits
     server.shutdown()
 

@@ -1,13 +1,14 @@
 """The WordPress.com public API path, against the real test WordPress seen through a stand-in for
 public-api.wordpress.com that serves its REST routes under /wp/v2/sites/<site>/ (as WordPress.com
-does for its blogs) and its name under /rest/v1.1/sites/<site>."""
+does for its blogs) and its name under /rest/v1.1/sites/<site>. Live and from the recording
+(conftest.Web), where the stand-in's address is as recorded and no server runs."""
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
-from conftest import rows, wordpress_url
+from conftest import rows
 from importer import connect
 from importer.web.fetcher import Fetcher
 from importer.jobs.scrape import scrape
@@ -42,13 +43,17 @@ def stand_in(wordpress: str):
 
 
 @pytest.fixture
-def public_api(monkeypatch):
-    wordpress = wordpress_url("classic")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), stand_in(wordpress))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("WPARCHIVE_WPCOM_API", f"http://127.0.0.1:{server.server_address[1]}")
+def public_api(web, monkeypatch):
+    wordpress = web.url("classic")
+    server = None
+    if web.mode == "live":
+        server = ThreadingHTTPServer(("127.0.0.1", 0), stand_in(wordpress))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    api = web.value("wpcom_api", lambda: f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setenv("WPARCHIVE_WPCOM_API", api)
     yield wordpress
-    server.shutdown()
+    if server:
+        server.shutdown()
 
 
 def test_wpcom_path_reads_the_same_rows_as_rest(public_api, tmp_path):
