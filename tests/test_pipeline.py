@@ -3,6 +3,7 @@ import os
 
 import pytest
 
+from importer.errors import DamagedInputError
 from importer.jobs.imports import parsed_in_child
 
 
@@ -14,7 +15,7 @@ def records_then(ending):
 
 
 def test_records_cross_in_order():
-    assert list(parsed_in_child(records_then(lambda: None))) == list(range(300))
+    assert list(parsed_in_child(records_then(lambda: None), "test.xml")) == list(range(300))
 
 
 def test_an_error_in_the_parser_is_raised_after_the_records_before_it():
@@ -23,7 +24,7 @@ def test_an_error_in_the_parser_is_raised_after_the_records_before_it():
 
     received = []
     with pytest.raises(ValueError, match="line 7"):
-        for record in parsed_in_child(records_then(fail)):
+        for record in parsed_in_child(records_then(fail), "test.xml"):
             received.append(record)
     assert received == list(range(300))
 
@@ -34,9 +35,9 @@ def test_a_record_that_cannot_cross_fails_the_import():
         yield lambda: None  # not picklable
 
     with pytest.raises(Exception, match="pickle"):
-        list(parsed_in_child(make_reader))
+        list(parsed_in_child(make_reader, "test.xml"))
 
 
 def test_a_parser_that_dies_is_reported_not_waited_for():
-    with pytest.raises(RuntimeError, match="exit code 3"):
-        list(parsed_in_child(records_then(lambda: os._exit(3))))
+    with pytest.raises(DamagedInputError, match="test.xml: the parser process ended unexpectedly .exit code 3"):
+        list(parsed_in_child(records_then(lambda: os._exit(3)), "test.xml"))

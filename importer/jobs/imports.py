@@ -1,15 +1,21 @@
 """Importing exports into an archive: the library call behind `wparchive import`."""
+import ctypes
 import gc
 import hashlib
 import multiprocessing
+import os
 import pickle
 import queue
+import signal
+import sqlite3
+import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 
 from ..errors import DamagedInputError, InputError
-from ..inputs import Input
+from ..inputs import Input, digest_of_parts
 from ..model import Digest, Problem
 from ..sources.wxr import WXRReader
 from ..sources.wxr_repair import NeedsRepair
@@ -27,26 +33,28 @@ class FileReport:
     error: str | None = None
     seconds: float = 0.0
     run_id: int | None = None
+    parts: tuple[str, ...] = ()  # what was read, in order: the file, or each export of a zip
 
 
 _DONE = "done"
 BATCH = 128
 
 
-def parsed_in_child(make_reader, progress=None, depth: int = 3):
+def parsed_in_child(make_reader, name: str, progress=None, depth: int = 3):
     """Parse in a forked child process while this one writes, so the parser and SQLite each get a
     core. Records cross in batches through a queue at most `depth` batches deep, so memory stays
-    flat on both sides. Where fork is not available the reader runs in this process."""
+    flat on both sides. Where fork is not available the reader runs in this process. The child
+    dies with this process, however it ends (see `_bind_to_parent`)."""
     if "fork" not in multiprocessing.get_all_start_methods():
         yield from make_reader(progress)
         return
     context = multiprocessing.get_context("fork")
     pipe = context.Queue(depth)
-    child = context.Process(target=_produce, args=(make_reader, pipe), daemon=True)
+    child = context.Process(target=_produce, args=(make_reader, pipe, os.getpid()), daemon=True)
     child.start()
     try:
         while True:
-            message = _next_message(pipe, child)
+            message = _next_message(pipe, child, name)
             if message == _DONE:
                 break
             if isinstance(message, BaseException):
@@ -62,18 +70,44 @@ def parsed_in_child(make_reader, progress=None, depth: int = 3):
         pipe.close()
 
 
-def _next_message(pipe, child):
+def _next_message(pipe, child, name: str):
+    """The child's next message. A child that dies (killed, out of memory, crashed in the parser)
+    is damage part-way, like a file that breaks off: the records that crossed are complete."""
     while True:
         try:
             return pipe.get(timeout=1)
         except queue.Empty:
             if not child.is_alive():
-                raise RuntimeError(f"the parser process ended unexpectedly (exit code {child.exitcode})") from None
+                raise DamagedInputError(name, f"the parser process ended unexpectedly (exit code "
+                                        f"{child.exitcode}); every complete record before it was kept") from None
 
 
-def _produce(make_reader, pipe):
+def _bind_to_parent(parent: int):
+    """Have the kernel kill this child when its parent ends, SIGKILL included: otherwise it blocks
+    on a full queue forever, holding the export open. Linux only; `_put` checks elsewhere."""
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent ended before the request took hold
+        os._exit(1)
+
+
+def _put(pipe, message, parent: int):
+    """Put on the queue, giving up for good if the parent is gone (the queue is full because no one
+    reads it)."""
+    while True:
+        try:
+            return pipe.put(message, timeout=1)
+        except queue.Full:
+            if os.getppid() != parent:
+                os._exit(1)
+
+
+def _produce(make_reader, pipe, parent: int):
     """The child's side. Batches are pickled here rather than in the queue's own thread, so a
     record that cannot cross fails the import instead of vanishing."""
+    _bind_to_parent(parent)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler must not run here
     gc.disable()  # records hold no cycles; collections only cost time in this short-lived process
     read, batch = 0, []
 
@@ -85,16 +119,16 @@ def _produce(make_reader, pipe):
         for record in make_reader(count):
             batch.append(record)
             if len(batch) >= BATCH:
-                pipe.put(_packed(read, batch))
+                _put(pipe, _packed(read, batch), parent)
                 read, batch = 0, []
         ending = _DONE
     except BaseException as error:  # handed to the parent, raised there after the records before it
         ending = error
     try:
-        pipe.put(_packed(read, batch))
+        _put(pipe, _packed(read, batch), parent)
     except BaseException as error:
         ending = error
-    pipe.put(ending)
+    _put(pipe, ending, parent)
     pipe.close()
     pipe.join_thread()
 
@@ -104,10 +138,23 @@ def _packed(read: int, batch: list) -> bytes:
 
 
 def _wxr_records(item: Input, repair: bool, progress):
-    with item.open() as stream:
+    """The records of every part in order, then the digest of them all (each part hashed as it is
+    parsed, so read once)."""
+    digests = []
+    for part, stream in item.streams():
         hashed = _HashedStream(stream)
-        yield from WXRReader(hashed, item.name, progress, repair)
-        yield Digest(hashed.hexdigest())
+        try:
+            yield from WXRReader(hashed, part, progress, repair)
+        except DamagedInputError as damage:
+            if stream.truncated:
+                raise DamagedInputError(part, "the compressed data ends early (the file is cut off); "
+                                        "every complete record before the cut was kept", damage.line) from None
+            raise
+        digests.append(hashed.hexdigest())
+        gc.collect(0)  # a reader and its parser hold cycles; with collection off, each part's would stay
+        if stream.truncated:
+            yield Problem("the compressed data ends early, after the end of the export", "nothing lost")
+    yield Digest(digest_of_parts(digests))
 
 
 class _HashedStream:
@@ -142,16 +189,36 @@ def import_input(conn, item: Input, force: bool = False, progress=None) -> FileR
             sha256 = item.sha256()
         except InputError as error:
             return FileReport(item.name, "failed", error=str(error))
-        run = None if force else previous_import(conn, sha256)
+        except DamagedInputError:
+            sha256 = None  # not what was imported before, then; the import says where it breaks
+        run = None if force or sha256 is None else previous_import(conn, sha256)
         if run:
             return FileReport(item.name, "unchanged", run_id=run, seconds=time.monotonic() - started)
-    if item.kind == "html":
-        return _import_page(conn, item, sha256, started)
-    gc.disable()  # the records hold no cycles; collections only cost time on large imports
+    with _terminate_as_exit():
+        if item.kind == "html":
+            return _import_page(conn, item, sha256, started)
+        gc.disable()  # the records hold no cycles; collections only cost time on large imports
+        try:
+            return _import_wxr(conn, item, sha256, progress, started)
+        finally:
+            gc.enable()
+
+
+@contextmanager
+def _terminate_as_exit():
+    """SIGTERM ends an import the way Ctrl-C does: the transaction rolls back, the archive goes back
+    to WAL and the parser child is ended, instead of the process vanishing mid-write."""
+    def leave(signum, frame):
+        raise SystemExit(128 + signum)
     try:
-        return _import_wxr(conn, item, sha256, progress, started)
+        previous = signal.signal(signal.SIGTERM, leave)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        yield
+        return
+    try:
+        yield
     finally:
-        gc.enable()
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _import_wxr(conn, item, sha256, progress, started) -> FileReport:
@@ -165,18 +232,21 @@ def _import_wxr(conn, item, sha256, progress, started) -> FileReport:
         except InputError as failure:
             writer.abandon()
             return FileReport(item.name, "failed", error=str(failure), seconds=time.monotonic() - started)
+        except sqlite3.DataError as failure:  # a value past SQLite's size limit (1 GB)
+            writer.abandon()
+            return FileReport(item.name, "failed", error=f"{item.name}: cannot be archived: {failure}",
+                              seconds=time.monotonic() - started)
         except BaseException:
             writer.abandon()
             raise
     return FileReport(item.name, status, writer.counts, writer.problems, error,
-                      time.monotonic() - started, writer.run_id)
+                      time.monotonic() - started, writer.run_id, item.parts)
 
 
 def _import_page(conn, item: Input, sha256: str, started: float) -> FileReport:
     """A saved page: its post and comments, read with the same extractor the scraper uses."""
     from ..sources.html import page_from_html  # BeautifulSoup loads slowly; only saved pages need it
-    with item.open() as stream:
-        page = page_from_html(stream.read())
+    page = page_from_html(item.content())
     if page.post is None:
         return FileReport(item.name, "failed", error=f"{item.name}: no WordPress post found on the page")
     writer = Writer(conn, item.name, sha256, source="html", seen=item.modified)
@@ -194,10 +264,11 @@ def _import_page(conn, item: Input, sha256: str, started: float) -> FileReport:
 def _write_all(writer: Writer, item: Input, repair: bool, progress) -> tuple[str, str | None]:
     """Write every record of the input; damage part-way commits what came before it."""
     try:
-        for record in parsed_in_child(partial(_wxr_records, item, repair), progress):
+        for record in parsed_in_child(partial(_wxr_records, item, repair), item.name, progress):
             writer.write(record)
     except DamagedInputError as failure:
-        writer.problem(Problem(failure.message, "import stopped; every complete record before it kept",
+        where = "" if failure.where == item.name else f"{failure.where}: "  # a part of a zip
+        writer.problem(Problem(where + failure.message, "import stopped; every complete record before it kept",
                                failure.line))
         writer.finish("damaged", str(failure))
         return "damaged", str(failure)
