@@ -61,10 +61,13 @@ class Term(Record):
 
 @dataclass(slots=True)
 class TermRef(Record):
-    """A post's link to a term, as an item names it (taxonomy and slug, maybe a display name)."""
+    """A post's link to a term, as an item names it (taxonomy and slug, maybe a display name).
+    A page with plain permalinks names a category only by id (`?cat=N`): its slug is empty until
+    the category's own page tells it."""
     taxonomy: str
     slug: str
     name: str | None = None
+    wp_id: int | None = None
 
 
 @dataclass(slots=True)

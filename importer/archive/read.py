@@ -15,13 +15,28 @@ def site_id_of(conn, url: str) -> int | None:
     return row[0] if row else None
 
 
-def comment_ids(conn, site_id: int | None) -> set[int]:
+def comment_ids(conn, site_id: int) -> set[int]:
     """WordPress ids of the site's archived comments of type 'comment': a page's comments that
     are not among these are what REST hid (pingbacks, trackbacks)."""
-    if site_id is None:
-        return set()
     return {row[0] for row in conn.execute(
         "SELECT wp_id FROM comments WHERE site_id = ? AND type = 'comment' AND wp_id IS NOT NULL", (site_id,))}
+
+
+def post_versions_held(conn, site_id: int) -> dict[int, str | None]:
+    """WordPress id -> modified_gmt of the site's archived posts: what a listing need not give again."""
+    return dict(conn.execute("SELECT wp_id, modified_gmt FROM posts WHERE site_id = ? AND wp_id IS NOT NULL",
+                             (site_id,)))
+
+
+def author_ids(conn, site_id: int) -> set[int]:
+    return {row[0] for row in conn.execute("SELECT wp_id FROM authors WHERE site_id = ? AND wp_id IS NOT NULL",
+                                           (site_id,))}
+
+
+def term_names(conn, site_id: int) -> dict[tuple[str, int], tuple[str, str | None]]:
+    """(taxonomy, WordPress id) -> (slug, name) of the site's archived terms."""
+    return {(taxonomy, wp_id): (slug, name) for taxonomy, wp_id, slug, name in conn.execute(
+        "SELECT taxonomy, wp_id, slug, name FROM terms WHERE site_id = ? AND wp_id IS NOT NULL", (site_id,))}
 
 
 def site_summaries(conn) -> list[dict]:

@@ -212,7 +212,7 @@ class Writer:
                              "first kept; terms, comments and new meta keys of the second added", post.line))
         self.flush()
         post_id = self.ids.row_ids("posts", [post.wp_id])[post.wp_id]
-        links = [(post_id, self._term_id(r.taxonomy, r.slug, r.name)) for r in post.terms]
+        links = [(post_id, self._term_id(r.taxonomy, r.slug, r.name)) for r in post.terms if r.slug]
         self.conn.executemany("INSERT OR IGNORE INTO post_terms (post_id, term_id) VALUES (?, ?)", links)
         self._add_new_meta_keys("postmeta", "post_id", post_id, post.meta)
         if post.comments:
@@ -252,7 +252,8 @@ class Writer:
         for post in posts:
             post_id = ids[id(post)]
             for ref in post.terms:
-                links.append((post_id, self._term_id(ref.taxonomy, ref.slug, ref.name)))
+                if ref.slug:  # a category named only by id (a saved page with plain permalinks) is left out
+                    links.append((post_id, self._term_id(ref.taxonomy, ref.slug, ref.name)))
             meta.extend((post_id, key, seq, value) for key, seq, value in numbered(post.meta))
             comments.extend((post_id, comment) for comment in post.comments)
         if links:

@@ -4,11 +4,11 @@ import time
 from dataclasses import dataclass, field
 
 from ..archive import Writer
-from ..archive.read import comment_ids, site_id_of
-from ..errors import BudgetExhausted
-from ..model import Problem
+from ..archive import read
+from ..errors import BudgetExhausted, FetchError
+from ..model import Post, Problem
 from ..sources import WebSource
-from ..sources.live import LiveSite
+from ..sources.live import Known, LiveSite
 
 
 @dataclass
@@ -40,17 +40,24 @@ class RunReport:
 def live_site(conn, fetcher, url: str, state: dict | None = None, full: bool = False, pages: bool = True,
               site_id: int | None = None) -> LiveSite:
     """The run's starting point, with what the archive already knows of the site read up front."""
-    known = comment_ids(conn, site_id if site_id is not None else site_id_of(conn, url))
-    return LiveSite(fetcher, url, state=state or {}, known_comments=known, full=full, pages=pages)
+    site_id = site_id if site_id is not None else read.site_id_of(conn, url)
+    known = Known() if site_id is None else Known(
+        read.comment_ids(conn, site_id), read.post_versions_held(conn, site_id), read.author_ids(conn, site_id),
+        read.term_names(conn, site_id))
+    return LiveSite(fetcher, url, state=state or {}, known=known, full=full, pages=pages)
 
 
-def apply(conn, site: LiveSite, source: WebSource, progress=None) -> RunReport:
-    """Write the source's records for `site`; a request budget that runs out keeps what was read."""
+def apply(conn, site: LiveSite, source: WebSource, progress=None, require_posts: bool = False) -> RunReport:
+    """Write the source's records for `site`; a request budget that runs out keeps what was read.
+    With `require_posts`, a run that found no post writes nothing and raises FetchError saying
+    what it tried: a wrong URL is not a success."""
     started = time.monotonic()
     report = RunReport(url=site.url, via=source.name)
     writer = Writer(conn, site.url, None, source=source.provenance)
+    posts = 0
     try:
         for record in source.records(site):
+            posts += isinstance(record, Post)
             writer.write(record)
             if progress:
                 progress(site.fetcher.requests)
@@ -60,6 +67,11 @@ def apply(conn, site: LiveSite, source: WebSource, progress=None) -> RunReport:
     except BaseException:
         writer.abandon()
         raise
+    if require_posts and not posts and report.error is None:
+        writer.abandon()
+        raise FetchError(site.url, site.found.nothing_found(site.fetcher.requests))
+    for note in site.fetcher.notes:  # limits the fetcher applied (a capped Crawl-delay)
+        writer.problem(Problem(note, "limit applied; the run went on"))
     writer.finish("ok" if report.error is None else "partial", report.error, requests=site.fetcher.requests)
     report.requests, report.seconds = site.fetcher.requests, time.monotonic() - started
     report.counts, report.problems, report.run_id = writer.counts, writer.problems, writer.run_id

@@ -40,15 +40,20 @@ def feed_items(fetcher: Fetcher, feed_url: str, first=None):
             if error.status not in (404, 410):
                 yield skipped(error)
             return
-        root = parse(response.content)
-        items = [_item(e, response.url) for e in (root.iter() if root is not None else [])
-                 if local(e.tag) in ("item", "entry")]
-        fresh = [i for i in items if i and i.link not in seen]
+        fresh = [i for i in items_of(response) if i.link not in seen]
         if not fresh:
             return
         for item in fresh:
             seen.add(item.link)
             yield item
+
+
+def items_of(response) -> list[FeedItem]:
+    """The items of one feed page."""
+    root = parse(response.content)
+    items = [_item(e, response.url) for e in (root.iter() if root is not None else [])
+             if local(e.tag) in ("item", "entry")]
+    return [item for item in items if item]
 
 
 def feed_posts(fetcher: Fetcher, feed_url: str):
@@ -86,6 +91,26 @@ def _gmt(value: str | None) -> str | None:
     except (TypeError, ValueError):
         return wp_date(value) if value.endswith(("Z", "+00:00")) else None
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if moment.tzinfo else None
+
+
+def comments_feed_url(site_url: str) -> str:
+    """The site's comments feed, which WordPress dates by its last modified post and its last
+    comment: one conditional GET tells whether anything changed. A query works under every
+    permalink setting."""
+    return urljoin(site_url, "?feed=comments-rss2")
+
+
+def post_comments_feed_url(post_url: str) -> str:
+    """A post's own comments feed (pingbacks and trackbacks included, with their dates)."""
+    if "?" in post_url:
+        return f"{post_url}&feed=rss2"
+    return post_url.split("#")[0].rstrip("/") + "/feed/"
+
+
+def comment_id_of(link: str) -> int | None:
+    """The comment id in a comment's permalink (`...#comment-12`)."""
+    match = re.search(r"#comment-(\d+)$", link)
+    return int(match.group(1)) if match else None
 
 
 def feed_url(home_html: str, site_url: str) -> str:

@@ -203,7 +203,12 @@ def _post_terms(container) -> list[TermRef]:
         href = link.get("href") or ""
         parts = urlsplit(href)
         tag = re.search(r"(?:^|&)tag=([^&]+)", parts.query)  # kept percent-encoded, as WordPress stores slugs
+        category_id = re.search(r"(?:^|&)cat=(\d+)(?:&|$)", parts.query)
         segments = [s for s in parts.path.split("/") if s]
+        name = " ".join(link.text_content().split())
+        if category_id:
+            terms.setdefault(("category", category_id.group(1)), TermRef("category", "", name, int(category_id.group(1))))
+            continue
         if "category" in (link.get("rel") or "").split() and segments:
             taxonomy, slug = "category", segments[-1]
         elif tag:
@@ -212,7 +217,6 @@ def _post_terms(container) -> list[TermRef]:
             taxonomy, slug = "post_tag", segments[-1]
         else:
             continue
-        name = " ".join(link.text_content().split())
         terms.setdefault((taxonomy, slug.lower()), TermRef(taxonomy, slug.lower(), name))
     return list(terms.values())
 

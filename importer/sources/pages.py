@@ -1,9 +1,13 @@
 """A blog read through its pages: each post's page and every comment page it links to, listed
 by the sitemaps or the feed. Also how richer sources find what they hide (pingbacks and
 trackbacks are hidden from anonymous REST readers)."""
+import email.utils
+import re
+from urllib.parse import urljoin
+
 from ..errors import FetchError
 from ..model import Inventory, Post, Problem, Site, SyncState
-from .feeds import feed_items, feed_posts
+from .feeds import comment_id_of, comments_feed_url, feed_items, feed_posts, items_of, post_comments_feed_url
 from .html import page_from_html
 from .problems import problems_of, skipped
 from .sitemap import sitemap_urls
@@ -42,6 +46,19 @@ def all_comments(fetcher, page):
     yield from comments.values()
 
 
+def dated_from_feed(fetcher, post_url, comments):
+    """Fill the dates a theme hides (pingbacks and trackbacks often show none) from the post's
+    comments feed; Problems in-band."""
+    undated = {c.wp_id: c for c in comments if c.date_gmt is None and c.wp_id is not None}
+    if not undated:
+        return
+    for item in feed_items(fetcher, post_comments_feed_url(post_url)):
+        if isinstance(item, Problem):
+            yield item
+        elif comment_id_of(item.link) in undated and item.date_gmt:
+            undated.pop(comment_id_of(item.link)).date_gmt = item.date_gmt
+
+
 def page_comments(fetcher, link):
     """Every comment a post's pages show, comment pages included."""
     page = read_page(fetcher, link)
@@ -54,6 +71,7 @@ def page_comments(fetcher, link):
 def posts_from_pages(fetcher, url, links):
     """The post each page shows, with the comments of all its comment pages. A page without a
     WordPress id still gives its post, identified by URL until a source reveals the id."""
+    category_slugs = {}
     for link in links:
         if link.rstrip("/") == url.rstrip("/"):
             continue  # the home page lists posts; it is not one
@@ -68,8 +86,36 @@ def posts_from_pages(fetcher, url, links):
             yield Problem(f"{link}: no WordPress post id on the page", "kept, identified by its URL")
         comments = []
         yield from problems_of(all_comments(fetcher, page), comments)
+        yield from dated_from_feed(fetcher, link, comments)
         post.comments = comments
+        yield from _name_categories(fetcher, url, post, category_slugs)
         yield post
+
+
+def _name_categories(fetcher, site_url, post, slugs: dict[int, str | None]):
+    """Categories a page names only by id (`?cat=N`, plain permalinks) get their slug from the
+    category's own page, read once per run; Problems in-band."""
+    for ref in post.terms:
+        if ref.slug or ref.wp_id is None:
+            continue
+        if ref.wp_id not in slugs:
+            slugs[ref.wp_id] = yield from _category_slug(fetcher, urljoin(site_url, f"?cat={ref.wp_id}"), ref.wp_id)
+        ref.slug = slugs[ref.wp_id] or ""
+    post.terms = [ref for ref in post.terms if ref.slug]
+
+
+def _category_slug(fetcher, link: str, wp_id: int):
+    """The slug in a category page's body class (`category-<slug>` beside `category-<id>`)."""
+    try:
+        response = fetcher.get(link)
+    except FetchError as error:
+        yield skipped(error, "category slug unknown, the post's link to it left out: ")
+        return None
+    body = re.search(r"<body[^>]*\sclass=[\"']([^\"']*)", response.text)
+    for name in (body.group(1).split() if body else []):
+        if name.startswith("category-") and name != f"category-{wp_id}":
+            return name.removeprefix("category-")
+    return None
 
 
 def listed_links(site, feed_first: bool):
@@ -86,38 +132,70 @@ def listed_links(site, feed_first: bool):
             return
 
 
-def collect(site, via: str = "html"):
-    """Records of the site's pages. A first run (or --full) reads every listed post; later runs
-    ask the feed conditionally whether anything changed and read the posts of its first page."""
-    yield Site(url=site.url, title=site.found.title if site.first_run or site.full else None)
-    feed = site.state.get("feed") or site.found.feed
-    state = {"via": via, "feed": feed}
-    if site.first_run or site.full:
-        if via == "feed" and not site.full:
-            yield from _feed_then_pages(site, feed)
-        else:
-            yield from _everything(site, feed_first=via == "feed")
-        yield SyncState(state)
-        return
+def changed_since(site, gate: str, check: bool):
+    """(unchanged, response) of a conditional GET of the site's comments feed with the last run's
+    validators (`check`), or a plain GET that learns them; a failure is a Problem and counts as
+    changed, so the run reads the listings."""
+    etag, modified = (site.state.get("gate_etag"), site.state.get("gate_modified")) if check else (None, None)
     try:
-        response = site.fetcher.get(feed, etag=site.state.get("feed_etag"), modified=site.state.get("feed_modified"))
+        response = site.fetcher.get(gate, etag=etag or None, modified=modified or None)
     except FetchError as error:
-        yield skipped(error)
+        yield skipped(error, "change check failed: ")
+        return False, None
+    return response.status == 304, response
+
+
+def validators(response) -> dict[str, str]:
+    """What the next run sends to ask whether anything changed. None when the site changed in the
+    second it answered: WordPress's validators have one-second resolution, so a change later in
+    that second would look like no change."""
+    if response is None or _changed_as_answered(response.headers):
+        return {}
+    return {"gate_etag": response.headers.get("etag") or "", "gate_modified": response.headers.get("last-modified") or ""}
+
+
+def _changed_as_answered(headers) -> bool:
+    try:
+        modified = email.utils.parsedate_to_datetime(headers.get("last-modified") or "")
+        answered = email.utils.parsedate_to_datetime(headers.get("date") or "")
+    except (TypeError, ValueError):
+        return False
+    return abs((answered - modified).total_seconds()) <= 1
+
+
+def collect(site, via: str = "html"):
+    """Records of the site's pages. A first run (or --full) reads every listed post; a later run
+    asks the comments feed conditionally whether anything changed (one 304 when nothing did),
+    and reads the posts at the top of the feed and those with new comments."""
+    reading_all = site.first_run or site.full
+    yield Site(url=site.url, title=site.found.title if reading_all else None)
+    feed = site.state.get("feed") or site.found.feed
+    gate = site.state.get("gate") or comments_feed_url(site.url)
+    unchanged, response = yield from changed_since(site, gate, check=not reading_all)
+    if unchanged:
         return
-    if response.status == 304:
-        return
-    state["feed_etag"] = response.headers.get("etag") or ""
-    state["feed_modified"] = response.headers.get("last-modified") or ""
-    links = []
-    for item in feed_items(site.fetcher, feed, first=response):
-        if isinstance(item, Problem):
-            yield item
-        elif len(links) < FEED_CHECK_ITEMS:
-            links.append(item.link)
+    state = {"via": via, "feed": feed, "gate": gate, **validators(response)}
+    if reading_all and via == "feed" and not site.full:
+        yield from _feed_then_pages(site, feed)
+    elif reading_all:
+        yield from _everything(site, feed_first=via == "feed")
+    else:
+        links = []
+        yield from problems_of(_recent_links(site, feed, response), links)
+        yield from posts_from_pages(site.fetcher, site.url, dict.fromkeys(links))
+    yield SyncState(state)
+
+
+def _recent_links(site, feed, comments_response):
+    """Posts at the top of the feed, and the posts the newest comments belong to."""
+    for number, item in enumerate(feed_items(site.fetcher, feed)):
+        if isinstance(item, Problem) or number < FEED_CHECK_ITEMS:
+            yield item if isinstance(item, Problem) else item.link
         else:
             break
-    yield from posts_from_pages(site.fetcher, site.url, links)
-    yield SyncState(state)
+    if comments_response is not None:  # the page already fetched: its newest comments
+        for item in items_of(comments_response):
+            yield item.link.split("#")[0]
 
 
 def _everything(site, feed_first: bool):

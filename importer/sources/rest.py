@@ -3,8 +3,14 @@
 Users, terms of every public taxonomy, every public post type (posts, pages, media, custom
 types) and approved comments, 100 to a page, only the fields the archive keeps. Pingbacks and
 trackbacks are hidden from anonymous REST readers; the scraper fills them in from the pages.
+
+A later run first asks the comments feed, conditionally, whether anything changed: WordPress
+dates it by the last modified post and the last comment, so an unchanged blog answers 304. Only
+then are posts modified since the cursor listed, and users and terms only when a changed post
+names one the archive does not hold.
 """
 import json
+import math
 import re
 from datetime import datetime, timedelta
 from urllib.parse import urljoin
@@ -13,8 +19,9 @@ from ..errors import FetchError
 from ..model import Author, Comment, Inventory, Post, Problem, Site, SyncState, Term, TermRef
 from ..text import wp_date
 from ..web import Fetcher
-from .pages import page_comments
-from .problems import skipped
+from .feeds import comments_feed_url
+from .pages import changed_since, dated_from_feed, page_comments, validators
+from .problems import problems_of, skipped
 
 API_REL = "https://api.w.org/"
 PRIVATE_TYPES = {"nav_menu_item", "wp_block", "wp_template", "wp_template_part", "wp_navigation",
@@ -23,6 +30,8 @@ POST_FIELDS = ("id", "date", "date_gmt", "modified", "modified_gmt", "slug", "st
                "title", "content", "excerpt", "author", "parent", "menu_order", "comment_status", "ping_status",
                "sticky", "source_url")
 COMMENT_FIELDS = "id,post,parent,author,author_name,author_url,date,date_gmt,content,type,status"
+PER_PAGE = 100
+MAX_PAGES = 10_000
 
 
 def find_api_root(fetcher: Fetcher, url: str, home=None) -> str | None:
@@ -57,32 +66,58 @@ class RestAPI:
         return self.fetcher.get(url, params=params).json()
 
     def pages(self, route: str, **params):
-        """Every item of a collection, following X-WP-TotalPages."""
-        page, total = 1, 1
+        """Every item of a collection, following X-WP-TotalPages as far as X-WP-Total can need; a
+        listing whose pages repeat or never end is stopped with a FetchError saying so."""
+        page, total, previous = 1, 1, None
         while page <= total:
-            url, query = self._where(route, {**params, "per_page": 100, "page": page})
+            url, query = self._where(route, {**params, "per_page": PER_PAGE, "page": page})
             response = self.fetcher.get(url, params=query)
-            total = int(response.headers.get("x-wp-totalpages") or 1)
+            total = _page_count(response.headers, page)
             items = response.json()
             if not isinstance(items, list):
                 raise FetchError(response.url, "expected a list of items")
+            ids = [item.get("id") for item in items if isinstance(item, dict)]
+            if page > 1 and ids and ids == previous:
+                raise FetchError(response.url, f"page {page} repeats page {page - 1}; listing stopped")
+            previous = ids
             yield from items
             page += 1
 
 
+def _page_count(headers, page: int) -> int:
+    """Pages a listing has: X-WP-TotalPages, but never more than X-WP-Total items can fill."""
+    pages = int(headers.get("x-wp-totalpages") or 1) if (headers.get("x-wp-totalpages") or "1").isdigit() else 1
+    items = headers.get("x-wp-total") or ""
+    if items.isdigit():
+        pages = min(pages, math.ceil(int(items) / PER_PAGE))
+    if pages > MAX_PAGES:
+        raise FetchError(f"page {page}", f"a listing of {pages} pages is over the {MAX_PAGES}-page limit")
+    return pages
+
+
 def collect(site, api: "RestAPI | None" = None, via: str = "rest"):
-    """Records of a blog through its REST API, from where the last run stopped (everything on
-    the first); then the pages of posts that changed, for the pingbacks and trackbacks REST
-    hides; with --full, the ids of every public post, so what is gone can be marked. Ends with
-    the state the next run starts from."""
+    """Records of a blog through its REST API: everything on the first run (or with --full),
+    else what changed since the last; then the pages of posts that changed, for the pingbacks
+    and trackbacks REST hides; with --full, the ids of every public post, so what is gone can be
+    marked. Ends with the state the next run starts from."""
     api = api or RestAPI(site.fetcher, site.state.get("rest_root") or site.found.rest_root)
+    gate = site.state.get("gate") or comments_feed_url(site.url)
     cursors = site.cursors()
+    incremental = bool(cursors) and not site.first_run
+    unchanged, response = yield from changed_since(site, gate, check=incremental and not site.full)
+    if unchanged:
+        yield Site(url=site.url)  # nothing more to ask
+        return
     if site.full:
         cursors.pop("comments", None)  # edits and re-approvals show no date: read every comment
-    since = {key: _with_margin(value) for key, value in cursors.items() if value}
+    state = {"via": via, "rest_root": api.root if via == "rest" else "", "gate": gate, **validators(response)}
+    if incremental and not site.full and site.state.get("types"):
+        listing = _changes(api, site, cursors, json.loads(site.state["types"]))
+    else:
+        listing = _everything(api, site.url, cursors, state)
     newest, changed, listed = dict(cursors), [], set()
-    for record in rest_records(api, site.url, since, lambda r: (_moment(r) or "") < since[_cursor(r)]):
-        if isinstance(record, (Post, Comment)) and _moment(record) and _moment(record) > newest.get(_cursor(record), ""):
+    for record in listing:
+        if isinstance(record, (Post, Comment)) and (_moment(record) or "") > newest.get(_cursor(record), ""):
             newest[_cursor(record)] = _moment(record)
         if isinstance(record, Post) and record.type in ("post", "page") and record.status == "publish" and record.url:
             changed.append((record.wp_id, record.url))
@@ -90,24 +125,89 @@ def collect(site, api: "RestAPI | None" = None, via: str = "rest"):
             listed.add(record.wp_id)
         yield record
     if site.pages:
-        yield from _hidden_comments(site, changed, site.known_comments | listed)
+        yield from _hidden_comments(site, changed, site.known.comments | listed)
     if site.full:
         posts = yield from live_ids(api)
         if posts is not None:
             yield Inventory(posts, listed)
-    yield SyncState({"via": via, "rest_root": api.root if via == "rest" else "",
-                     "cursors": json.dumps(newest, sort_keys=True)})
+    yield SyncState({**state, "cursors": json.dumps(newest, sort_keys=True)})
+
+
+def _everything(api, site_url, cursors, state):
+    """Site, authors, terms, every public post type (from the cursors when there are some),
+    comments; the post types are remembered for later runs."""
+    index = api.get("/")
+    yield Site(url=index.get("home") or site_url, title=index.get("name"), description=index.get("description"))
+    yield from _authors(api)
+    taxonomies = yield from _taxonomies(api)
+    terms = {}
+    for taxonomy, base in taxonomies.items():
+        for term in (yield from _terms(api, taxonomy, base)):
+            terms[(taxonomy, term.wp_id)] = (term.slug, term.name)
+            yield term
+    types = yield from _types(api, taxonomies)
+    state["types"] = json.dumps(types, sort_keys=True)
+    since = {key: _second_before(value) for key, value in cursors.items() if value}
+    for post_type, spec in types.items():
+        for post, term_ids in _posts(api, post_type, spec, since.get(post_type)):
+            if isinstance(post, Problem):
+                yield post
+                continue
+            _name_terms(post, term_ids, terms)
+            yield post
+    yield from _comments(api, since.get("comments"), set())
+
+
+def _changes(api, site, cursors, types):
+    """What changed since the cursors: posts modified after them (those the archive holds at
+    the same modified_gmt left out), comments newer than theirs; users and terms fetched only
+    when a changed post names one the archive does not hold."""
+    known = site.known
+    since = {key: _second_before(value) for key, value in cursors.items() if value}
+    yield Site(url=site.url)
+    changed = []
+    for post_type, spec in types.items():
+        for post, term_ids in _posts(api, post_type, spec, since.get(post_type)):
+            if isinstance(post, Problem):
+                yield post
+            elif known.posts.get(post.wp_id) != post.modified_gmt or post.wp_id not in known.posts:
+                changed.append((post, term_ids))
+    if any(p.author_wp_id and p.author_wp_id not in known.authors for p, _ in changed):
+        yield from _authors(api)
+    terms = dict(known.terms)
+    missing = {taxonomy for _, term_ids in changed for taxonomy, ids in term_ids.items()
+               if any((taxonomy, i) not in terms for i in ids)}
+    if missing:
+        bases = {t: spec["rest_bases"].get(t) for spec in types.values() for t in spec["rest_bases"]}
+        for taxonomy in sorted(missing):
+            for term in (yield from _terms(api, taxonomy, bases.get(taxonomy))):
+                terms[(taxonomy, term.wp_id)] = (term.slug, term.name)
+                yield term
+    for post, term_ids in changed:
+        _name_terms(post, term_ids, terms)
+        yield post
+    yield from _comments(api, since.get("comments"), known.comments)
+
+
+def _name_terms(post, term_ids: dict, terms: dict):
+    for taxonomy, ids in term_ids.items():
+        for term_id in ids:
+            if (taxonomy, term_id) in terms:
+                slug, name = terms[(taxonomy, term_id)]
+                post.terms.append(TermRef(taxonomy, slug, name))
 
 
 def _hidden_comments(site, posts, known: set[int]):
-    """What the posts' pages show that REST did not: pingbacks and trackbacks."""
+    """What the posts' pages show that REST did not: pingbacks and trackbacks, dated from the
+    post's comment feed where the theme hides their dates."""
     for wp_id, link in posts:
-        for found in page_comments(site.fetcher, link):
-            if isinstance(found, Problem):
-                yield found
-            elif found.wp_id not in known:
-                found.post_wp_id = wp_id
-                yield found
+        found = []
+        yield from problems_of(page_comments(site.fetcher, link), found)
+        hidden = [c for c in found if c.wp_id not in known]
+        yield from dated_from_feed(site.fetcher, link, hidden)
+        for comment in hidden:
+            comment.post_wp_id = wp_id
+            yield comment
 
 
 def _cursor(record) -> str:
@@ -118,47 +218,24 @@ def _moment(record) -> str | None:
     return record.date_gmt if isinstance(record, Comment) else record.modified
 
 
-def _with_margin(cursor: str) -> str:
-    """A cursor minus a day: WordPress compares site-local times, and clocks and offsets drift."""
-    return (datetime.strptime(cursor, "%Y-%m-%d %H:%M:%S") - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
+def _second_before(cursor: str) -> str:
+    """The cursor minus a second: WordPress's `modified_after` is exclusive, and a post saved in
+    the cursor's own second must not be missed. What comes back unchanged is left out by its
+    modified_gmt, not read again."""
+    return (datetime.strptime(cursor, "%Y-%m-%d %H:%M:%S") - timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def rest_records(api: RestAPI, site_url: str, since: dict | None = None, stop_when=None):
-    """Site, authors, terms, posts of each public type, then comments; Problems in-band for what
-    could not be read (the run goes on without it).
-
-    `since` ({'post': '2024-01-01 10:00:00', ..., 'comments': ...}) asks for posts modified after
-    those moments, newest-modified first, and comments newest first; `stop_when(record)` ends a
-    listing at the first record an earlier run has seen, so an unchanged blog costs one request
-    per collection."""
-    index = api.get("/")
-    yield Site(url=index.get("home") or site_url, title=index.get("name"), description=index.get("description"))
-    yield from _authors(api)
-    terms = {}
-    taxonomies = yield from _collection(api, "/wp/v2/taxonomies")
-    taxonomies = {t: spec for t, spec in (taxonomies or {}).items()
-                  if not set(spec.get("types") or []) <= PRIVATE_TYPES}
-    for taxonomy, spec in taxonomies.items():
-        for term in (yield from _terms(api, taxonomy, spec)):
-            terms[(taxonomy, term.wp_id)] = term
-            yield term
-    bases = {t: spec["rest_base"] for t, spec in taxonomies.items() if spec.get("rest_base")}
-    types = (yield from _collection(api, "/wp/v2/types")) or {}
-    for post_type, spec in types.items():
-        if post_type in PRIVATE_TYPES or not spec.get("rest_base"):
-            continue
-        yield from _posts(api, post_type, spec, bases, terms, (since or {}).get(post_type), stop_when)
-    yield from _comments(api, (since or {}).get("comments"), stop_when)
-
-
-def _comments(api, since, stop_when):
+def _comments(api, since, known: set[int]):
+    """Comments, newest first down to the cursor (or all, oldest first); those the archive
+    holds from before the cursor's second are left out."""
     order = {"orderby": "date_gmt", "order": "desc"} if since else {"orderby": "id", "order": "asc"}
     try:
         for item in api.pages("/wp/v2/comments", _fields=COMMENT_FIELDS, **order):
             comment = _comment(item)
-            if since and stop_when and stop_when(comment):
-                break
-            yield comment
+            if since and (comment.date_gmt or "") < since:
+                break  # newest first: everything after this was seen by an earlier run
+            if comment.wp_id not in known:
+                yield comment
     except FetchError as error:
         yield skipped(error)
 
@@ -183,6 +260,21 @@ def _collection(api, route):
         return None
 
 
+def _taxonomies(api) -> dict[str, str]:
+    """Public taxonomies and their REST bases."""
+    taxonomies = (yield from _collection(api, "/wp/v2/taxonomies")) or {}
+    return {t: spec["rest_base"] for t, spec in taxonomies.items()
+            if spec.get("rest_base") and not set(spec.get("types") or []) <= PRIVATE_TYPES}
+
+
+def _types(api, taxonomies: dict[str, str]) -> dict[str, dict]:
+    """Public post types: their REST base and the REST bases of their taxonomies."""
+    types = (yield from _collection(api, "/wp/v2/types")) or {}
+    return {t: {"rest_base": spec["rest_base"],
+                "rest_bases": {tax: taxonomies[tax] for tax in spec.get("taxonomies", []) if tax in taxonomies}}
+            for t, spec in types.items() if t not in PRIVATE_TYPES and spec.get("rest_base")}
+
+
 def _authors(api):
     try:
         for user in api.pages("/wp/v2/users", _fields="id,name,url,slug"):
@@ -192,11 +284,11 @@ def _authors(api):
         yield skipped(error, "users not readable: ")
 
 
-def _terms(api, taxonomy, spec):
-    if not spec.get("rest_base"):
+def _terms(api, taxonomy, base):
+    if not base:
         return []
     try:
-        items = list(api.pages(f"/wp/v2/{spec['rest_base']}", _fields="id,name,slug,description,parent"))
+        items = list(api.pages(f"/wp/v2/{base}", _fields="id,name,slug,description,parent"))
     except FetchError as error:
         yield skipped(error, f"{taxonomy} not readable: ")
         return []
@@ -206,25 +298,22 @@ def _terms(api, taxonomy, spec):
             for item in items]
 
 
-def _posts(api, post_type, spec, bases, terms, since, stop_when):
-    taxonomies = [t for t in spec.get("taxonomies", []) if t in bases]
-    fields = ",".join(POST_FIELDS + tuple(bases[t] for t in taxonomies))
+def _posts(api, post_type, spec, since):
+    """(Post, {taxonomy: term ids}) of one type, newest-modified first after `since`, else all;
+    a Problem (and the end) when the listing cannot be read."""
+    bases = spec["rest_bases"]
+    fields = ",".join(POST_FIELDS + tuple(bases.values()))
     order = {"orderby": "id", "order": "asc"}  # stable paging for a whole read; ties in modified are not
     if since:
         order = {"orderby": "modified", "order": "desc", "modified_after": since.replace(" ", "T")}
     try:
         for item in api.pages(f"/wp/v2/{spec['rest_base']}", _fields=fields, **order):
             post = _post(item, post_type)
-            if since and stop_when and stop_when(post):
+            if since and (post.modified or "") < since:
                 break  # newest first: everything after this was seen by an earlier run
-            for taxonomy in taxonomies:
-                for term_id in item.get(bases[taxonomy]) or []:
-                    term = terms.get((taxonomy, term_id))
-                    if term:
-                        post.terms.append(TermRef(taxonomy, term.slug, term.name))
-            yield post
+            yield post, {taxonomy: item.get(base) or [] for taxonomy, base in bases.items()}
     except FetchError as error:
-        yield skipped(error, f"{post_type} not readable: ")
+        yield skipped(error, f"{post_type} not readable: "), {}
 
 
 def _rendered(value):
