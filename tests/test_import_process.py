@@ -70,6 +70,12 @@ def wait_gone(pids, db, seconds=5.0) -> list[int]:
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
 def test_the_parser_child_dies_with_its_parent(big_export, tmp_path, signum):
     db = tmp_path / "archive.db"
+    site_only = tmp_path / "site.xml"  # an archive with a site but no posts: the next load is still fresh
+    site_only.write_text(wxr())
+    conn = connect(db)
+    [report] = run_import(conn, site_only)
+    assert report.status == "imported"
+    conn.close()
     process, children = importing(big_export, db)
     process.send_signal(signum)
     returncode = process.wait(timeout=30)
@@ -86,7 +92,8 @@ def test_the_parser_child_dies_with_its_parent(big_export, tmp_path, signum):
     conn = connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("SELECT count(*) FROM import_runs WHERE status = 'ok'").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM import_runs WHERE status = 'ok'").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM posts").fetchone()[0] == 0
     conn.close()
 
 
