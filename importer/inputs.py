@@ -19,7 +19,6 @@ from typing import BinaryIO, Callable, ContextManager, Iterator
 
 from .errors import DamagedInputError, HostileInputError, InputError
 
-SUFFIXES = (".xml", ".xml.gz", ".wxr", ".zip", ".html", ".htm")
 EXPORT_SUFFIXES = (".xml", ".xml.gz", ".wxr")
 
 
@@ -50,11 +49,6 @@ class Input:
     modified: str
     parts: tuple[str, ...]  # names of what is read: the file itself, or zip!member
     opener: Callable[[], ContextManager[Callable[[str], ContextManager["_Bounded"]]]]  # opens parts
-
-    @property
-    def kind(self) -> str:
-        """wxr for exports, html for saved pages."""
-        return "html" if self.name.lower().endswith((".html", ".htm")) else "wxr"
 
     def streams(self) -> Iterator[tuple[str, "_Bounded"]]:
         """Each part's name and stream in turn; read one to its end before asking for the next."""
@@ -147,7 +141,9 @@ def expand(sources, limits: Limits = Limits()) -> list[Input]:
     for source in sources:
         path = Path(source)
         if path.is_dir():
-            files = sorted((p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(SUFFIXES)),
+            from .sources import FILE_SUFFIXES  # the registry's modules read Inputs: imported when used
+
+            files = sorted((p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(FILE_SUFFIXES)),
                            key=lambda p: _natural(str(p)))
             if not files:
                 raise InputError(str(path), "the directory holds no exports (.xml, .xml.gz, .zip) or saved pages (.html)")

@@ -1,7 +1,6 @@
 """Importing exports into an archive: the library call behind `wparchive import`."""
 import ctypes
 import gc
-import hashlib
 import multiprocessing
 import os
 import pickle
@@ -15,9 +14,9 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from ..errors import DamagedInputError, InputError
-from ..inputs import Input, digest_of_parts
-from ..model import Digest, Problem
-from ..sources.wxr import WXRReader
+from ..inputs import Input
+from ..model import Problem
+from ..sources import file_source
 from ..sources.wxr_repair import NeedsRepair
 from ..archive import Writer
 from ..archive.runs import imported_size_before, previous_import
@@ -137,44 +136,6 @@ def _packed(read: int, batch: list) -> bytes:
     return pickle.dumps((read, batch), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _wxr_records(item: Input, repair: bool, progress):
-    """The records of every part in order, then the digest of them all (each part hashed as it is
-    parsed, so read once)."""
-    digests = []
-    for part, stream in item.streams():
-        hashed = _HashedStream(stream)
-        try:
-            yield from WXRReader(hashed, part, progress, repair)
-        except DamagedInputError as damage:
-            if stream.truncated:
-                raise DamagedInputError(part, "the compressed data ends early (the file is cut off); "
-                                        "every complete record before the cut was kept", damage.line) from None
-            raise
-        digests.append(hashed.hexdigest())
-        gc.collect(0)  # a reader and its parser hold cycles; with collection off, each part's would stay
-        if stream.truncated:
-            yield Problem("the compressed data ends early, after the end of the export", "nothing lost")
-    yield Digest(digest_of_parts(digests))
-
-
-class _HashedStream:
-    """A stream that hashes what is read from it: the parser's own read gives the input's sha256,
-    so the file is not read (or unzipped) a second time for it."""
-
-    def __init__(self, stream):
-        self.stream, self.digest = stream, hashlib.sha256()
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.stream.read(n)
-        self.digest.update(data)
-        return data
-
-    def hexdigest(self) -> str:
-        while self.read(1 << 20):  # whatever follows the export's end counts too
-            pass
-        return self.digest.hexdigest()
-
-
 def import_input(conn, item: Input, force: bool = False, progress=None) -> FileReport:
     """Import one export in one transaction. Unreadable or foreign input leaves the archive as it was;
     damaged input keeps every complete record before the damage. Clean files take the fast path
@@ -184,7 +145,8 @@ def import_input(conn, item: Input, force: bool = False, progress=None) -> FileR
     only when an earlier import had the same size; otherwise it is taken as the file is parsed."""
     started = time.monotonic()
     sha256 = None
-    if item.kind == "html" or not force and imported_size_before(conn, item.size):
+    source = file_source(item.name)
+    if not source.in_child or not force and imported_size_before(conn, item.size):
         try:
             sha256 = item.sha256()
         except InputError as error:
@@ -195,11 +157,11 @@ def import_input(conn, item: Input, force: bool = False, progress=None) -> FileR
         if run:
             return FileReport(item.name, "unchanged", run_id=run, seconds=time.monotonic() - started)
     with _terminate_as_exit():
-        if item.kind == "html":
-            return _import_page(conn, item, sha256, started)
+        if not source.in_child:
+            return _import_small(conn, item, source, sha256, started)
         gc.disable()  # the records hold no cycles; collections only cost time on large imports
         try:
-            return _import_wxr(conn, item, sha256, progress, started)
+            return _import_wxr(conn, item, source, sha256, progress, started)
         finally:
             gc.enable()
 
@@ -221,11 +183,13 @@ def _terminate_as_exit():
         signal.signal(signal.SIGTERM, previous)
 
 
-def _import_wxr(conn, item, sha256, progress, started) -> FileReport:
+def _import_wxr(conn, item, source, sha256, progress, started) -> FileReport:
+    """An export, parsed in a second process: clean files on the fast path, the first damage found
+    there rolls back and starts over with repairs on."""
     for repair in (False, True):
-        writer = Writer(conn, item.name, sha256, source="wxr", seen=item.modified, size=item.size)
+        writer = Writer(conn, item.name, sha256, source=source.name, seen=item.modified, size=item.size)
         try:
-            status, error = _write_all(writer, item, repair, progress)
+            status, error = _write_all(writer, item, source, repair, progress)
             break
         except NeedsRepair:
             writer.abandon()
@@ -243,16 +207,16 @@ def _import_wxr(conn, item, sha256, progress, started) -> FileReport:
                       time.monotonic() - started, writer.run_id, item.parts)
 
 
-def _import_page(conn, item: Input, sha256: str, started: float) -> FileReport:
-    """A saved page: its post and comments, read with the same extractor the scraper uses."""
-    from ..sources.html import page_from_html  # BeautifulSoup loads slowly; only saved pages need it
-    page = page_from_html(item.content())
-    if page.post is None:
-        return FileReport(item.name, "failed", error=f"{item.name}: no WordPress post found on the page")
-    writer = Writer(conn, item.name, sha256, source="html", seen=item.modified)
+def _import_small(conn, item: Input, source, sha256: str, started: float) -> FileReport:
+    """An input small enough to read in this process (a saved page), in one transaction."""
     try:
-        writer.write(page.site)
-        writer.write(page.post)
+        records = list(source.records(item, False, None))
+    except InputError as error:
+        return FileReport(item.name, "failed", error=str(error))
+    writer = Writer(conn, item.name, sha256, source=source.name, seen=item.modified)
+    try:
+        for record in records:
+            writer.write(record)
         writer.finish()
     except BaseException:
         writer.abandon()
@@ -261,10 +225,10 @@ def _import_page(conn, item: Input, sha256: str, started: float) -> FileReport:
                       time.monotonic() - started, writer.run_id)
 
 
-def _write_all(writer: Writer, item: Input, repair: bool, progress) -> tuple[str, str | None]:
+def _write_all(writer: Writer, item: Input, source, repair: bool, progress) -> tuple[str, str | None]:
     """Write every record of the input; damage part-way commits what came before it."""
     try:
-        for record in parsed_in_child(partial(_wxr_records, item, repair), item.name, progress):
+        for record in parsed_in_child(partial(source.records, item, repair), item.name, progress):
             writer.write(record)
     except DamagedInputError as failure:
         where = "" if failure.where == item.name else f"{failure.where}: "  # a part of a zip

@@ -3,13 +3,13 @@ what it accepts, and the function that yields its records. Adding a source is on
 one line here.
 
 Live sources take a `LiveSite` (sources/live.py) and yield records with Problems in-band,
-ending with the SyncState the next run starts from. File sources are listed by the suffixes
-they take; the import job reads them.
+ending with the SyncState the next run starts from. File sources take an `Input` (inputs.py);
+those marked `in_child` are parsed in a second process while the archive is written.
 """
 from dataclasses import dataclass
 from typing import Callable
 
-from . import pages, rest, wpcom
+from . import files, pages, rest, wpcom
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,10 @@ class WebSource:
 
 @dataclass(frozen=True)
 class FileSource:
-    name: str
+    name: str                       # also what rows it writes record as their `source`
     suffixes: tuple[str, ...]
+    records: Callable               # (Input, repair, progress) -> records
+    in_child: bool                  # large: parsed in a second process, repaired on a second pass
 
 
 WEB_SOURCES = (
@@ -33,8 +35,8 @@ WEB_SOURCES = (
     WebSource("html", "html", lambda found: True, pages.collect),
 )
 FILE_SOURCES = (
-    FileSource("wxr", (".xml", ".xml.gz", ".wxr", ".zip")),
-    FileSource("html", (".html", ".htm")),
+    FileSource("wxr", (".xml", ".xml.gz", ".wxr", ".zip"), files.wxr_records, in_child=True),
+    FileSource("html", (".html", ".htm"), files.page_records, in_child=False),
 )
 FILE_SUFFIXES = tuple(suffix for source in FILE_SOURCES for suffix in source.suffixes)
 
