@@ -2,10 +2,14 @@
 WXR reader, on generated exports, measured in one run on one machine. With --scrape URL, also
 `wparchive scrape` of that blog at the default politeness and with --delay 0, and a re-sync.
 
-    benchmarks/run [--large] [--repeat N] [--scrape http://127.0.0.1:8765/]
+    benchmarks/run [--large] [--repeat N] [--scrape http://127.0.0.1:8765/] [--compare REV]
+
+With --compare REV the wparchive rows are also measured for that commit (checked out beside, run
+from a neutral folder), interleaved with this checkout's, so the two are compared in one run.
 """
 import argparse
 import compileall
+import contextlib
 import os
 import platform
 import subprocess
@@ -38,10 +42,12 @@ def tree_rss_kb(pid: int) -> int:
     return total
 
 
-def measure(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident MB (the process tree, sampled every 10 ms)."""
+def measure(command: list[str], code: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and peak resident MB (the process tree, sampled every 10 ms); `code` runs
+    another checkout's package."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    where = {"cwd": "/", "env": {**os.environ, "PYTHONPATH": str(code)}} if code else {}
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **where)
     peak = 0
     while process.poll() is None:
         peak = max(peak, tree_rss_kb(process.pid))
@@ -52,12 +58,12 @@ def measure(command: list[str]) -> tuple[float, float]:
     return seconds, peak / 1024
 
 
-def best(command, repeat, before=None):
+def best(command, repeat, before=None, code=None):
     results = []
     for _ in range(repeat):
         if before:
             before()
-        results.append(measure(command))
+        results.append(measure(command, code))
     return min(r[0] for r in results), max(r[1] for r in results)
 
 
@@ -77,11 +83,13 @@ def pelican_python() -> str | None:
     return str(python)
 
 
-def run(sizes: dict, repeat: int):
+def run(sizes: dict, repeat: int, compare: Path | None = None):
     OUT.mkdir(exist_ok=True)
     # An installed package carries its bytecode; a checkout under PYTHONDONTWRITEBYTECODE would
     # compile every module on every run, a cost users do not pay.
     compileall.compile_dir(HERE.parent / "importer", quiet=1)
+    if compare:
+        compileall.compile_dir(compare / "importer", quiet=1)
     wparchive = [sys.executable, "-m", "importer", "import", "-q"]
     rows = []
     for label, posts in sizes.items():
@@ -94,6 +102,12 @@ def run(sizes: dict, repeat: int):
         floor = best([sys.executable, str(HERE / "floor.py"), str(export), str(floor_db)], repeat,
                      lambda: remove(floor_db))
         rows.append((label, "floor (iterparse + executemany)", *floor, mb, floor[0]))
+        if compare:
+            fresh = best(wparchive + [str(export), "--db", str(db)], repeat, lambda: remove(db), compare)
+            rows.append((label, f"{compare.name} import, fresh archive", *fresh, mb, floor[0]))
+            forced = best(wparchive + [str(export), "--db", str(db), "--force"], repeat, code=compare)
+            rows.append((label, f"{compare.name} import --force, unchanged", *forced, mb, floor[0]))
+            remove(db)
         fresh = best(wparchive + [str(export), "--db", str(db)], repeat, lambda: remove(db))
         rows.append((label, "wparchive import, fresh archive", *fresh, mb, floor[0]))
         again = best(wparchive + [str(export), "--db", str(db)], repeat)
@@ -112,9 +126,9 @@ def run(sizes: dict, repeat: int):
 def print_table(rows):
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"SQLite {__import__('sqlite3').sqlite_version}, {platform.platform()}")
-    print(f"{'size':<8}{'what':<38}{'seconds':>9}{'MB/s':>8}{'peak RSS MB':>13}{'x floor':>9}")
+    print(f"{'size':<8}{'what':<44}{'seconds':>9}{'MB/s':>8}{'peak RSS MB':>13}{'x floor':>9}")
     for label, what, seconds, rss, mb, floor in rows:
-        print(f"{label:<8}{what:<38}{seconds:>9.2f}{mb / seconds:>8.1f}{rss:>13.0f}{floor / seconds:>9.2f}")
+        print(f"{label:<8}{what:<44}{seconds:>9.2f}{mb / seconds:>8.1f}{rss:>13.0f}{floor / seconds:>9.2f}")
     print("x floor = throughput relative to the floor on the same file (above 1 is faster than the floor)")
 
 
@@ -132,11 +146,28 @@ def scrape_table(url: str):
             requests = conn.execute("SELECT json_extract(counts, '$.requests') FROM import_runs "
                                     "ORDER BY id DESC LIMIT 1").fetchone()[0]
         print(f"{label:<36}{requests:>9}{seconds:>9.2f}{requests / seconds:>8.1f}")
-    seconds, _ = measure([sys.executable, "-m", "importer", "sync", "--db", str(db), "-q", "--delay", "0"])
+    seconds, _ = measure([sys.executable, "-m", "importer", "sync", "--db", str(db), "-q", "--delay", "0",
+                          "--allow-private"])
     with sqlite3.connect(db) as conn:
         requests = conn.execute("SELECT requests FROM sync_runs ORDER BY id DESC LIMIT 1").fetchone()[0]
     print(f"{'re-sync, blog unchanged, --delay 0':<36}{requests:>9}{seconds:>9.2f}{requests / seconds:>8.1f}")
     remove(db)
+
+
+@contextlib.contextmanager
+def checkout(rev: str | None):
+    """A worktree of `rev` for the run (None: no comparison)."""
+    if not rev:
+        yield None
+        return
+    folder = OUT / f"wparchive@{rev}"
+    subprocess.run(["git", "-C", str(HERE.parent), "worktree", "add", "-f", str(folder), rev], check=True,
+                   capture_output=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["git", "-C", str(HERE.parent), "worktree", "remove", "--force", str(folder)],
+                       capture_output=True)
 
 
 def main():
@@ -146,9 +177,15 @@ def main():
                         help="best of N runs per measurement (default 3: this kind of VM's timings wander)")
     parser.add_argument("--scrape", metavar="URL", help="also time scraping this blog (the test WordPress)")
     parser.add_argument("--no-import", action="store_true", help="skip the import benchmarks")
+    parser.add_argument("--compare", metavar="REV", help="also measure the import of this commit, in the same run")
+    parser.add_argument("--sizes", help="only these sizes, e.g. '300 MB'")
     args = parser.parse_args()
+    sizes = {**SIZES, **(LARGE if args.large else {})}
+    if args.sizes:
+        sizes = {k: v for k, v in sizes.items() if k in args.sizes.split(",")}
     if not args.no_import:
-        run({**SIZES, **(LARGE if args.large else {})}, args.repeat)
+        with checkout(args.compare) as compare:
+            run(sizes, args.repeat, compare)
     if args.scrape:
         scrape_table(args.scrape)
 
