@@ -1,29 +1,92 @@
-"""The `wparchive` command: options in, library calls, a readable report out."""
+"""The `wparchive` command: options in, library calls, a readable report out.
+
+A mistake a user can make ends as a WparchiveError, printed in one place (the group's `invoke`)
+as one line, `error: ...`, exit status 1 (sync: 2); Ctrl-C prints one line and exits 130."""
 import os
+import signal
 import sys
-from pathlib import Path
+from contextlib import contextmanager
 
 import click
 
-from .errors import WparchiveError
+from .errors import ArchiveError, WparchiveError
 from .jobs.imports import import_input
+from .sources import WEB_SOURCES
 from .inputs import expand
-from .archive import TABLES, connect
+from .archive import TABLES
+from .archive.session import is_sqlite, last_finished_run, must_exist, writing
+
+DB = "wparchive.db"  # ctx.meta keys: the archive a command uses, and the exit status of its errors
+FAILED = "wparchive.failed"
 
 
-def db_option(command):
-    return click.option("--db", "db_path", default="archive.db", show_default=True,
-                        type=click.Path(dir_okay=False), help="The SQLite archive to write.")(command)
+class Wparchive(click.Group):
+    """The command group: where errors a user can cause and interrupts become one line."""
+
+    def invoke(self, ctx):
+        with _interrupts_here():
+            try:
+                return super().invoke(ctx)
+            except WparchiveError as error:
+                click.echo(f"error: {error}", err=True)
+                ctx.exit(ctx.meta.get(FAILED, 1))
+            except KeyboardInterrupt:
+                click.echo(_interrupted(ctx.meta.get(DB)), err=True)
+                ctx.exit(130)
+
+
+@contextmanager
+def _interrupts_here():
+    """Ctrl-C interrupts this process only: a forked helper (the import's parser) inherits the
+    handler and ignores it, so it is ended by this process, not by a traceback of its own."""
+    pid = os.getpid()
+
+    def interrupt(signum, frame):
+        if os.getpid() == pid:
+            raise KeyboardInterrupt
+    try:
+        previous = signal.signal(signal.SIGINT, interrupt)
+    except ValueError:  # not the main thread (a test runner): signals are not ours to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _interrupted(db_path) -> str:
+    if db_path is None:
+        return "interrupted"
+    run = last_finished_run(db_path)
+    return f"interrupted: {db_path} unchanged" + (f" since run {run}" if run else "")
+
+
+def _remember_db(ctx, param, value):
+    ctx.meta[DB] = value
+    return value
+
+
+def db_option(writes: bool):
+    help = "The SQLite archive to write (created if missing)." if writes else "The archive to read."
+
+    def add(command):
+        return click.option("--db", "db_path", default="archive.db", show_default=True, callback=_remember_db,
+                            type=click.Path(dir_okay=False), help=help)(command)
+    return add
 
 
 def quiet_option(command):
     return click.option("--quiet", "-q", is_flag=True, help="Print only errors.")(command)
 
 
-@click.group()
+@click.group(cls=Wparchive, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="wparchive")
-def cli():
+@click.pass_context
+def cli(ctx):
     """Archive WordPress blogs into one SQLite database, ready for Datasette."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
 class Progress:
@@ -48,18 +111,25 @@ class Progress:
             self.bar = None
 
 
-@cli.command("import")
+@cli.command("import", short_help="Import WXR exports and saved post pages.")
 @click.argument("sources", nargs=-1, required=True)
-@db_option
+@db_option(writes=True)
 @click.option("--force", is_flag=True, help="Re-read files already imported unchanged.")
 @quiet_option
 def import_command(sources, db_path, force, quiet):
-    """Import WXR exports (.xml, .xml.gz, .zip of parts, or directories of them)."""
-    try:
-        inputs = expand(sources)
-    except WparchiveError as error:
-        raise click.ClickException(str(error))
-    conn = connect(db_path)
+    """Import WXR exports (.xml, .xml.gz, a .zip of parts) and saved post pages (.html, .htm),
+    or folders of them, into the archive."""
+    for source in sources:
+        if is_sqlite(source):  # the sqlite-utils habit: `import archive.db export.xml`
+            raise ArchiveError(f"{source} is an archive", f"did you mean --db {source}?")
+    inputs = expand(sources)
+    with writing(db_path) as conn:
+        failed = _import_all(conn, inputs, db_path, force, quiet)
+    sys.exit(1 if failed else 0)
+
+
+def _import_all(conn, inputs, db_path, force, quiet) -> bool:
+    """Import each input, printing a line per input and the totals; whether any failed."""
     progress = Progress(not quiet)
     totals, failed, problems = {}, False, 0
     for item in inputs:
@@ -80,8 +150,7 @@ def import_command(sources, db_path, force, quiet):
                 total[key] += row[key]
     if not quiet:
         click.echo(_summary(totals, problems, db_path))
-    conn.close()
-    sys.exit(1 if failed else 0)
+    return failed
 
 
 def _file_line(report) -> str:
@@ -105,16 +174,15 @@ def _summary(totals, problems, db_path) -> str:
     return "\n".join(lines)
 
 
-@cli.command()
-@db_option
+@cli.command(short_help="Print what the archive holds.")
+@db_option(writes=False)
 def info(db_path):
     """Print what the archive holds: sites, row counts, the last imports."""
     from .jobs import info as archive_info  # sqlite-utils loads slowly; only this command needs it
+    from .serve.archive_file import examine
 
-    try:
-        click.echo(archive_info.describe(db_path))
-    except WparchiveError as error:
-        raise click.ClickException(str(error))
+    examine(db_path)  # read-only: a file that is no archive is refused untouched
+    click.echo(archive_info.describe(db_path))
 
 
 def fetcher_options(command):
@@ -136,34 +204,31 @@ def _request_counter():
     return show
 
 
-def _fetcher(url, delay, max_requests, ignore_robots):
+def _fetcher(url, delay, max_requests, ignore_robots, allow_private=True):
     from .web import Fetcher
+    from .web.site_url import checked
 
-    return Fetcher(url, delay=delay, max_requests=max_requests, robots=not ignore_robots)
+    checked(url)
+    return Fetcher(url, delay=delay, max_requests=max_requests, robots=not ignore_robots, allow_private=allow_private)
 
 
-@cli.command()
+@cli.command(short_help="Archive a live blog from its URL.")
 @click.argument("url")
-@db_option
-@click.option("--via", type=click.Choice(["auto", "rest", "wpcom", "feed", "html"]), default="auto",
+@db_option(writes=True)
+@click.option("--via", type=click.Choice(["auto", *(source.name for source in WEB_SOURCES)]), default="auto",
               show_default=True, help="Force one source instead of the richest the site offers.")
 @click.option("--no-pages", is_flag=True, help="With the REST API, skip reading post pages for pingbacks.")
 @fetcher_options
 @quiet_option
 def scrape(url, db_path, via, no_pages, delay, max_requests, ignore_robots, quiet):
-    """Archive a live blog: REST API, else sitemaps, feeds and its pages."""
-    from .web import BudgetExhausted, FetchError
+    """Archive a live blog from its root URL: REST API, else sitemaps, feeds and its pages.
+    Finding no post is an error: nothing is written."""
     from .jobs.scrape import scrape as scrape_site
 
-    conn = connect(db_path)
     fetcher = _fetcher(url, delay, max_requests, ignore_robots)
-    try:
+    with writing(db_path) as conn:
         report = scrape_site(conn, url, via=via, fetcher=fetcher, pages=not no_pages,
                              progress=_request_counter() if not quiet and sys.stderr.isatty() else None)
-    except (FetchError, BudgetExhausted) as error:
-        raise click.ClickException(str(error))
-    finally:
-        conn.close()
     if not quiet:
         if sys.stderr.isatty():
             click.echo("", err=True)
@@ -175,97 +240,87 @@ def scrape(url, db_path, via, no_pages, delay, max_requests, ignore_robots, quie
     sys.exit(1 if report.error else 0)
 
 
-@cli.command()
-@db_option
+@cli.command(short_help="Re-sync archived sites: new and changed content.")
+@db_option(writes=True)
 @click.option("--site", "only", help="Re-sync only this site (its URL); default every site in the archive.")
 @click.option("--full", is_flag=True, help="Complete reconciliation: re-read comments, mark what the blog no longer shows.")
+@click.option("--allow-private", is_flag=True,
+              help="Fetch sites at loopback, private or link-local addresses (site URLs come from imported files).")
 @fetcher_options
 @quiet_option
-def sync(db_path, only, full, delay, max_requests, ignore_robots, quiet):
+def sync(db_path, only, full, allow_private, delay, max_requests, ignore_robots, quiet):
     """Re-sync archived sites from the web: new and changed content only, history kept.
 
     Exit status: 0 done, 1 done with problems, 2 failed (or another sync is running)."""
-    from .errors import ArchiveBusy
     from .jobs.sync import SyncLock, sites_to_sync, sync_site
 
-    if not Path(db_path).exists():
-        click.echo(f"error: {db_path}: no archive here; run `wparchive import` or `wparchive scrape` first", err=True)
-        sys.exit(2)
-    try:
-        with SyncLock(db_path):
-            conn = connect(db_path)
-            sites = sites_to_sync(conn, only)
-            if not sites:
-                click.echo(f"error: {db_path}: no site{' ' + only if only else ''} to sync", err=True)
-                sys.exit(2)
-            worst = 0
-            for site_id, url in sites:
-                report = sync_site(conn, site_id, url, _fetcher(url, delay, max_requests, ignore_robots), full)
-                if report.error:
-                    click.echo(f"error: {url}: {report.error}", err=True)
-                    worst = 2
-                elif report.problems:
-                    worst = max(worst, 1)
-                if not quiet:
-                    click.echo(f"{url}: via {report.source}, {report.requests} requests, {report.added} added, "
-                               f"{report.updated} updated, {report.deleted} marked deleted, {report.problems} problems")
-            conn.close()
-    except ArchiveBusy as busy:
-        click.echo(f"error: {busy}", err=True)
-        sys.exit(2)
+    click.get_current_context().meta[FAILED] = 2
+    must_exist(db_path)
+    with writing(db_path) as conn, SyncLock(db_path):
+        sites = sites_to_sync(conn, only)
+        if not sites:
+            raise ArchiveError(db_path, f"no site{' ' + only if only else ''} to sync")
+        worst = 0
+        for site_id, url in sites:
+            try:
+                report = sync_site(conn, site_id, url, _fetcher(url, delay, max_requests, ignore_robots,
+                                                                allow_private), full)
+            except WparchiveError as error:  # this site's address: the other sites are still synced
+                click.echo(f"error: {error}", err=True)
+                worst = 2
+                continue
+            problems = report.problems + (1 if report.error else 0)  # a run that failed had a problem
+            if report.error:
+                click.echo(f"error: {url}: {report.error}", err=True)
+                worst = 2
+            elif problems:
+                worst = max(worst, 1)
+            if not quiet:
+                click.echo(f"{url}: via {report.source}, {report.requests} requests, {report.added} added, "
+                           f"{report.updated} updated, {report.deleted} marked deleted, {problems} problems")
     sys.exit(worst)
 
 
-@cli.command()
+@cli.command(short_help="Print what a site exposes; writes nothing.")
 @click.argument("url")
 @fetcher_options
 def discover(url, delay, max_requests, ignore_robots):
     """Print what a site exposes (REST API, feeds, sitemaps) without writing anything."""
-    from .web import BudgetExhausted, FetchError
     from .jobs.scrape import discover as discover_site
 
-    try:
-        found = discover_site(_fetcher(url, delay, max_requests, ignore_robots), url)
-    except (FetchError, BudgetExhausted) as error:
-        raise click.ClickException(str(error))
+    found = discover_site(_fetcher(url, delay, max_requests, ignore_robots), url)
     click.echo("\n".join(found.lines()))
 
 
-@cli.command()
-@db_option
-@click.option("--port", default=8001, show_default=True, help="Port to listen on (127.0.0.1 only).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface; 0.0.0.0 exposes the archive.")
-def serve(db_path, port, host):
-    """Open the archive in Datasette with the project's metadata, canned queries and safe HTML."""
-    import tempfile
+@cli.command(short_help="Open the archive in Datasette.")
+@db_option(writes=False)
+@click.option("--port", default=8001, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface; any but loopback hides commenters' emails, IPs and user agents.")
+@click.option("--private-columns", is_flag=True,
+              help="Show commenters' emails, IPs and user agents on a non-loopback --host too.")
+def serve(db_path, port, host, private_columns):
+    """Open the archive in Datasette with the project's metadata, canned queries and safe HTML.
+    Nothing is written to it but a schema upgrade it needs; a read-only archive is served immutable."""
+    from .serve.launch import serve as serve_archive
 
-    from .serve.settings import write_settings
-
-    if not Path(db_path).exists():
-        raise click.ClickException(f"{db_path}: no archive here; run `wparchive import` first")
-    connect(db_path).close()  # brings an older archive's schema up to date
-    settings = Path(tempfile.mkdtemp(prefix="wparchive-"))
-    try:
-        options = write_settings(db_path, settings)
-    except WparchiveError as error:
-        raise click.ClickException(str(error))
-    command = [sys.executable, "-m", "datasette", "serve", str(db_path), "--host", host, "--port", str(port),
-               *options]
-    os.execv(sys.executable, command)
+    status = serve_archive(db_path, host, port, private_columns, say=lambda line: click.echo(line, err=True))
+    sys.exit(status)
 
 
-@cli.command("datasette-settings")
-@db_option
+@cli.command("datasette-settings", short_help="Write Datasette settings for the archive.")
+@db_option(writes=False)
 @click.option("--out", default=".", show_default=True, type=click.Path(file_okay=False),
               help="Folder for metadata.json (and config.json for Datasette 1.0).")
-def datasette_settings(db_path, out):
+@click.option("--hide-private-columns", is_flag=True,
+              help="Have the wparchive plugin read commenters' emails, IPs and user agents as NULL.")
+def datasette_settings(db_path, out, hide_private_columns):
     """Write the Datasette metadata for running `datasette archive.db` yourself."""
+    from .serve.archive_file import examine
     from .serve.settings import write_settings
 
-    try:
-        options = write_settings(db_path, out)
-    except WparchiveError as error:
-        raise click.ClickException(str(error))
+    examine(db_path)  # a missing file or one that is no archive gets no settings
+    options = write_settings(db_path, out, hide_private=hide_private_columns)
     click.echo(f"datasette {db_path} " + " ".join(options))
 
 

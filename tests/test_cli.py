@@ -44,3 +44,16 @@ def test_python_dash_m_is_the_same_command(tmp_path, write_wxr):
     done = subprocess.run([sys.executable, "-m", "importer", "import", str(write_wxr(wxr(item(1)))), "--db", str(db)],
                           capture_output=True, text=True)
     assert done.returncode == 0 and "imported" in done.stdout
+
+
+def test_errors_are_printed_once_by_the_group(tmp_path, write_wxr):
+    """In-process too (click's runner): a WparchiveError from any command is one `error:` line."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not an archive")
+    for args in (["import", write_wxr(wxr(item(1))), "--db", notes], ["info", "--db", notes],
+                 ["discover", "myblog.example"]):
+        result = invoke(*args)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert [line for line in result.output.splitlines() if line] == [
+            line for line in result.output.splitlines() if line.startswith("error: ")], result.output
+    assert invoke("sync", "--db", notes).exit_code == 2

@@ -76,7 +76,7 @@ def test_sqlite_file_that_is_no_archive_is_refused_untouched(tmp_path, journal):
     result = serve_cli("--db", str(path))
     assert result.exit_code != 0
     assert result.output.strip().splitlines() == [
-        f"Error: {path}: not a wparchive archive (no sites/posts tables); run `wparchive import` first"]
+        f"error: {path}: not a wparchive archive (no sites/posts tables); run `wparchive import` first"]
     assert snapshot(tmp_path) == before  # same bytes, and no -wal or -shm beside it
 
 
@@ -88,7 +88,7 @@ def test_file_that_is_not_sqlite_is_refused_untouched(tmp_path, content):
     result = serve_cli("--db", str(path))
     assert result.exit_code != 0
     assert result.output.strip().splitlines() == [
-        f"Error: {path}: not a wparchive archive (not a SQLite database); run `wparchive import` first"]
+        f"error: {path}: not a wparchive archive (not a SQLite database); run `wparchive import` first"]
     assert snapshot(tmp_path) == before
 
 

@@ -8,15 +8,17 @@ MAX_PROBLEMS = 10_000
 
 
 def previous_import(conn, sha256: str) -> int | None:
-    """The last finished import of exactly these bytes, if any."""
-    row = conn.execute("SELECT id FROM import_runs WHERE sha256 = ? AND status = 'ok' ORDER BY id DESC LIMIT 1",
+    """The last finished import of exactly these bytes, if any: a damaged file read to its damage
+    counts too, so reading it again would only add its problems again."""
+    row = conn.execute("SELECT id FROM import_runs WHERE sha256 = ? AND status IN ('ok', 'damaged') "
+                       "ORDER BY id DESC LIMIT 1",
                        (sha256,)).fetchone()
     return row[0] if row else None
 
 
 def imported_size_before(conn, size: int) -> bool:
     """Whether a finished import had this many bytes: only then is hashing up front worth it."""
-    return conn.execute("SELECT 1 FROM import_runs WHERE size = ? AND status = 'ok' LIMIT 1",
+    return conn.execute("SELECT 1 FROM import_runs WHERE size = ? AND status IN ('ok', 'damaged') LIMIT 1",
                         (size,)).fetchone() is not None
 
 

@@ -19,7 +19,10 @@ def scrape(conn, url: str, via: str = "auto", fetcher: Fetcher | None = None, pa
     fetcher = fetcher or Fetcher(url)
     site = live_site(conn, fetcher, url, pages=pages)
     site.discovery = discover(fetcher, url)
+    root = site.discovery.announced_root()
+    if root:
+        raise FetchError(url, f"this is a page of the blog at {root}, not its root: try wparchive scrape {root}")
     source = richest(site.found) if via == "auto" else web_source(via)
     if via == "rest" and not site.found.rest_root:
         raise FetchError(url, f"--via {via}: the site offers no REST API")
-    return apply(conn, site, source, progress)
+    return apply(conn, site, source, progress, require_posts=True)

@@ -22,7 +22,7 @@ class Discovery:
     feed_announced: bool = False
     sitemaps: list[str] = field(default_factory=list)
     title: str | None = None
-    root: str | None = None  # the blog's root as the page names it (its REST link or feed)
+    root: str | None = None  # the blog's root as the page names it (its REST link or feed), if it does
 
     def lines(self) -> list[str]:
         """What was fetched and found, and only that: a guessed feed URL is said to be a guess."""
@@ -40,9 +40,12 @@ class Discovery:
         """Why a run that found no post failed, and what to try instead."""
         tried = (f"no blog post found in {requests} requests (REST API: {self.rest_root or 'not found'}; "
                  f"feed: {self._feed()}; sitemaps: {', '.join(self.sitemaps) or 'none announced'})")
-        root = self.announced_root() or host_root(self.url)
+        if self.root and self.root.rstrip("/") != self.url.rstrip("/"):
+            root = self.root.rstrip("/") + "/"
+            return f"{tried}; the page names its blog at {root}: try wparchive scrape {root}"
+        root = host_root(self.url)
         if root:
-            return f"{tried}; this address is below the blog's root: try wparchive scrape {root}"
+            return f"{tried}; if it is a page of a blog, try the blog's root: wparchive scrape {root}"
         return f"{tried}; is this the address of a WordPress blog?"
 
     def announced_root(self) -> str | None:
@@ -67,7 +70,7 @@ def discover(fetcher: Fetcher, url: str) -> Discovery:
     """What the site exposes, without writing anything."""
     home = fetcher.get(url)
     site = page_from_html(home.content, url).site
-    found = Discovery(url=url, title=site.title, root=site.url)
+    found = Discovery(url=url, title=site.title)
     found.rest_root = find_api_root(fetcher, url, home)
     host = urlsplit(url).hostname or ""
     found.wordpress_com = host.endswith(".wordpress.com") or "wordpress.com" in home.headers.get("x-hacker", "") \
@@ -75,6 +78,7 @@ def discover(fetcher: Fetcher, url: str) -> Discovery:
     found.feed = feed_url(home.text, url)
     found.feed_announced = found.feed in _announced_feeds(home.text, url)
     found.sitemaps = fetcher.announced_sitemaps()
+    found.root = site.url if found.rest_root or found.feed_announced else None  # else only a guess
     return found
 
 
