@@ -271,12 +271,13 @@ def sync(db_path, only, full, allow_private, delay, max_requests, ignore_robots,
                 continue
             problems = report.problems + (1 if report.error else 0)  # a run that failed had a problem
             if report.error:
-                click.echo(f"error: {url}: {report.error}", err=True)
+                click.echo(f"error: {report.error if report.error.startswith(url) else f'{url}: {report.error}'}",
+                           err=True)
                 worst = 2
             elif problems:
                 worst = max(worst, 1)
             if not quiet:
-                click.echo(f"{url}: via {report.source}, {report.requests} requests, {report.added} added, "
+                click.echo(f"{url}: via {report.source or 'none'}, {report.requests} requests, {report.added} added, "
                            f"{report.updated} updated, {report.deleted} marked deleted, {problems} problems")
     sys.exit(worst)
 
