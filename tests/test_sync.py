@@ -19,7 +19,7 @@ from importer.jobs.sync import SyncLock
 
 
 def sync(web, db, *args):
-    return web.wparchive("sync", "--db", str(db), "--delay", "0", *args)
+    return web.wparchive("sync", "--db", str(db), "--delay", "0", "--allow-private", *args)
 
 
 def one(db, sql, *params):
@@ -109,7 +109,7 @@ def test_kill_9_mid_sync_leaves_the_archive_whole(scraped, web, tmp_path):
         target.execute("DELETE FROM sync_state")  # no cursors: the next sync reads everything, slowly
     before = one(copy, "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM comments), "
                        "(SELECT count(*) FROM sync_runs)")
-    process = subprocess.Popen(web.argv("sync", "--db", str(copy), "--delay", "0.05", "--quiet",
+    process = subprocess.Popen(web.argv("sync", "--db", str(copy), "--delay", "0.05", "--allow-private", "--quiet",
                                         record=False),  # killed at its own moment: replays the run after it
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     time.sleep(3)
