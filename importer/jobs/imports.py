@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 
-from ..errors import DamagedInputError, InputError
+from ..errors import DamagedInputError, InputError, WparchiveError
 from ..inputs import Input
 from ..model import Problem
 from ..sources import file_source
@@ -234,6 +234,7 @@ def _write_all(writer: Writer, item: Input, source, repair: bool, progress) -> t
         where = "" if failure.where == item.name else f"{failure.where}: "  # a part of a zip
         writer.problem(Problem(where + failure.message, "import stopped; every complete record before it kept",
                                failure.line))
+        _remember_bytes(writer, item)
         writer.finish("damaged", str(failure))
         return "damaged", str(failure)
     except (OSError, EOFError) as failure:
@@ -243,3 +244,12 @@ def _write_all(writer: Writer, item: Input, source, repair: bool, progress) -> t
         return "damaged", error
     writer.finish()
     return "imported", None
+
+
+def _remember_bytes(writer: Writer, item: Input):
+    """The parser stopped at the damage, before hashing the rest: hash it all now, so the same
+    damaged file read again is skipped instead of adding its problems twice."""
+    try:
+        writer.set_sha256(item.sha256())
+    except WparchiveError:  # unreadable past the damage (a cut-off .gz): it will be read again
+        pass
