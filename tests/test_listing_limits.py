@@ -10,6 +10,7 @@ import pytest
 
 from importer.errors import FetchError
 from importer.model import Problem
+from importer.sources.feeds import feed_items
 from importer.sources.rest import RestAPI
 from importer.sources.sitemap import MAX_SITEMAPS, sitemap_urls
 from importer.web.fetcher import Fetcher
@@ -34,6 +35,10 @@ class Hostile(BaseHTTPRequestHandler):
             page = int(query.get("page", ["1"])[0])
             return self._send(200, json.dumps([{"id": page * 10 + i} for i in range(5)]).encode(),
                               "application/json", {"X-WP-TotalPages": "1000000", "X-WP-Total": "5"})
+        if parts.path == "/feed/":  # a feed hiding an entity declaration behind a long comment
+            body = (b'<?xml version="1.0"?><!--' + b"c" * 20_000 + b'--><!DOCTYPE rss [<!ENTITY e "X">]>'
+                    b"<rss><channel><item><link>http://a.example/&e;</link></item></channel></rss>")
+            return self._send(200, body, "application/rss+xml")
         if parts.path.startswith("/sitemap"):  # an index of 100 indexes, all the way down
             name = parts.path.strip("/")
             children = "".join(f"<sitemap><loc>http://{self.headers['Host']}/{name}-{i}.xml</loc></sitemap>"
@@ -83,3 +88,8 @@ def test_a_sitemap_index_that_fans_out_and_loops_is_read_once_per_sitemap_up_to_
     assert len(problems) == 1 and f"more than {MAX_SITEMAPS} sitemaps" in problems[0].problem
     sitemaps = [r for r in Hostile.requests if r.startswith("/sitemap")]
     assert len(sitemaps) == len(set(sitemaps)) <= MAX_SITEMAPS
+
+
+def test_a_hostile_feed_is_refused_with_a_problem_saying_why(hostile):
+    [problem] = list(feed_items(Fetcher(hostile, delay=0), hostile + "feed/"))
+    assert isinstance(problem, Problem) and "entit" in problem.problem and "feed/" in problem.problem

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timezone
 from urllib.parse import urljoin
 
-from ..errors import FetchError
+from ..errors import FetchError, HostileInputError
 from ..model import Post, Problem
 from ..text import wp_date
 from ..web import Fetcher
@@ -40,7 +40,11 @@ def feed_items(fetcher: Fetcher, feed_url: str, first=None):
             if error.status not in (404, 410):
                 yield skipped(error)
             return
-        fresh = [i for i in items_of(response) if i.link not in seen]
+        try:
+            fresh = [i for i in items_of(response) if i.link not in seen]
+        except HostileInputError as refused:
+            yield Problem(str(refused), "feed refused; the run went on")
+            return
         if not fresh:
             return
         for item in fresh:
@@ -50,7 +54,7 @@ def feed_items(fetcher: Fetcher, feed_url: str, first=None):
 
 def items_of(response) -> list[FeedItem]:
     """The items of one feed page."""
-    root = parse(response.content)
+    root = parse(response.content, response.url)
     items = [_item(e, response.url) for e in (root.iter() if root is not None else [])
              if local(e.tag) in ("item", "entry")]
     return [item for item in items if item]

@@ -5,7 +5,7 @@ import email.utils
 import re
 from urllib.parse import urljoin
 
-from ..errors import FetchError
+from ..errors import FetchError, HostileInputError
 from ..model import Inventory, Post, Problem, Site, SyncState
 from .feeds import comment_id_of, comments_feed_url, feed_items, feed_posts, items_of, post_comments_feed_url
 from .html import page_from_html
@@ -194,8 +194,10 @@ def _recent_links(site, feed, comments_response):
         else:
             break
     if comments_response is not None:  # the page already fetched: its newest comments
-        for item in items_of(comments_response):
-            yield item.link.split("#")[0]
+        try:
+            yield from (item.link.split("#")[0] for item in items_of(comments_response))
+        except HostileInputError as refused:
+            yield Problem(str(refused), "comments feed refused; the run went on")
 
 
 def _everything(site, feed_first: bool):

@@ -115,12 +115,13 @@ class PrologGuard:
 
 
 def parse(content: bytes, where: str = "document"):
-    """The root element, or None for something that is not XML or that the guard refuses."""
+    """The root element, or None for something that is not XML; HostileInputError for what the
+    guard refuses (a DTD with entities, an external DTD), so the caller can say why."""
     guard = PrologGuard(_Bytes(content), where)
     try:
         guard.read(0)
         return etree.fromstring(content, PARSER)
-    except (etree.XMLSyntaxError, HostileInputError, NotWXRError):
+    except (etree.XMLSyntaxError, NotWXRError):
         return None
 
 

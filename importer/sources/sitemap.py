@@ -3,7 +3,7 @@
 import re
 from urllib.parse import urljoin
 
-from ..errors import FetchError
+from ..errors import FetchError, HostileInputError
 from ..model import Problem
 from ..web import Fetcher
 from .problems import problems_of, skipped
@@ -37,7 +37,10 @@ def _read(fetcher, url, depth, visited: set[str]):
         return
     visited.add(url)
     try:
-        root = parse(fetcher.get(url).content)
+        root = parse(fetcher.get(url).content, url)
+    except HostileInputError as refused:
+        yield Problem(str(refused), "sitemap refused; the run went on")
+        return
     except FetchError as error:
         if error.status != 404:
             yield skipped(error)
