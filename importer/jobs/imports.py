@@ -107,6 +107,7 @@ def _produce(make_reader, pipe, parent: int):
     record that cannot cross fails the import instead of vanishing."""
     _bind_to_parent(parent)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler must not run here
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent ends this child
     gc.disable()  # records hold no cycles; collections only cost time in this short-lived process
     read, batch = 0, []
 
