@@ -6,17 +6,17 @@ import hashlib
 from ..errors import DamagedInputError, InputError
 from ..inputs import Input, digest_of_parts
 from ..model import Digest, Problem
-from .wxr import WXRReader
+from .wxr import Tags, WXRReader
 
 
 def wxr_records(item: Input, repair: bool, progress):
     """The records of every part in order, then the digest of them all (each part hashed as it is
     parsed, so read once)."""
-    digests = []
+    digests, tags = [], Tags()
     for part, stream in item.streams():
         hashed = _HashedStream(stream)
         try:
-            yield from WXRReader(hashed, part, progress, repair)
+            yield from WXRReader(hashed, part, progress, repair, tags)
         except DamagedInputError as damage:
             if stream.truncated:
                 raise DamagedInputError(part, "the compressed data ends early (the file is cut off); "

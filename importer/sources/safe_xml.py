@@ -16,6 +16,7 @@ PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False
                          recover=True, remove_pis=True)
 MAX_PROLOG = 1 << 20  # real prologs are a few hundred bytes; a longer one hides something
 _PIECE = 1 << 16
+_FIRST_PIECE = 1 << 10
 # What WordPress installs declare (blog_charset): Unicode as UTF-8, and the legacy single- and
 # double-byte web charsets. Not UTF-7, UTF-16/32 or EBCDIC: no export is written in them.
 # Python's own names for them (codecs.lookup(name).name), written out so that importing this
@@ -74,9 +75,10 @@ class PrologGuard:
     def _checked_prolog(self) -> list[bytes]:
         parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True, load_dtd=False,
                                      huge_tree=False, remove_comments=True, remove_pis=True)
-        pieces, size = [], 0
+        pieces, size, want = [], 0, _FIRST_PIECE
         while True:
-            piece = self.raw.read(_PIECE)
+            piece = self.raw.read(want)
+            want = min(want * 2, _PIECE)  # a prolog is a few hundred bytes: libxml2 parses no more than needed
             if not pieces:
                 check_head(piece, self.where)
             pieces.append(piece)

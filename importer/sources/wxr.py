@@ -38,8 +38,9 @@ def _split(tag: str) -> tuple[str, str]:
     return _KINDS.get(ns, "other:" + ns), local
 
 
-class _Tags:
-    """What each tag is, worked out once per tag and parse: the parse's own cache, not the module's."""
+class Tags:
+    """What each tag is, worked out once per tag: the cache of one input's parses (every part of a
+    zip shares it), not the module's."""
 
     def __init__(self):
         self.kinds: dict = {}
@@ -72,13 +73,13 @@ def slugify(name: str) -> str:
 class WXRReader:
     """Parses one WXR stream; iterate for records (Site first, then Authors, Terms, Posts, Problems)."""
 
-    def __init__(self, stream, name: str, progress=None, repair=True):
+    def __init__(self, stream, name: str, progress=None, repair=True, tags: Tags | None = None):
         self.name = name
         self.problems: list[Problem] = []
         self.reader = RepairingReader(stream, name, self._repaired, progress, repair)
         self.site: Site | None = None
         self.channel = None
-        self.tags = _Tags()
+        self.tags = tags or Tags()
 
     def _repaired(self, line, problem, action):
         self.problems.append(Problem(problem, action, line))
