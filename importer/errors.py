@@ -9,7 +9,8 @@
     ├── BudgetExhausted         --max-requests reached: the run stops, keeping what it has
     ├── ArchiveError            the archive file cannot be used as asked
     │   ├── NewerSchemaError    written by a newer wparchive
-    │   └── ArchiveBusy         another wparchive holds it (a sync is running)
+    │   ├── ArchiveBusy         another wparchive holds it (a sync is running)
+    │   └── DiskFull            the disk under it filled up; the run's transaction rolled back
     └── SetupError              something the command needs is not installed
 
 BudgetExhausted is not a FetchError, so no source mistakes it for one page that failed and
@@ -73,6 +74,10 @@ class NewerSchemaError(ArchiveError):
 
 
 class ArchiveBusy(ArchiveError):
+    pass
+
+
+class DiskFull(ArchiveError):
     pass
 
 

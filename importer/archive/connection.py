@@ -3,7 +3,10 @@ import sqlite3
 from pathlib import Path
 
 from ..errors import ArchiveError
+from .faults import storage_fault
+from .lock import busy_wait
 from .migrations import refuse_newer, upgrade
+from .shape import check_shape
 
 
 def connect(path) -> sqlite3.Connection:
@@ -15,7 +18,7 @@ def connect(path) -> sqlite3.Connection:
     if not folder.is_dir():
         raise ArchiveError(str(path), f"the folder {folder} does not exist; create it or choose another --db")
     try:
-        conn = sqlite3.connect(str(path), isolation_level=None)
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_wait())  # as long as the lock waits
     except sqlite3.Error as error:
         raise ArchiveError(str(path), f"cannot be opened ({error})") from None
     try:
@@ -23,9 +26,13 @@ def connect(path) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         upgrade(conn, str(path))  # before foreign_keys: a migration may rebuild a table
+        check_shape(conn, str(path))  # tables changed by hand, named before any statement trips on them
     except sqlite3.Error as error:
         conn.close()
         explained = _explained(error)
+        fault = None if explained else storage_fault(error, str(path))  # a full disk, a busy file
+        if fault is not None:
+            raise fault from None
         if explained is None:
             raise
         raise ArchiveError(str(path), explained) from None

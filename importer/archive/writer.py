@@ -5,8 +5,11 @@ merges fields as `merge` says (an unknown value never overwrites a known one), l
 (`bulk`) choose plain INSERTs into an empty archive or upserts into a filled one, and resolves
 references that may point forward in the input (parents, users) in SQL once the input is done.
 """
+import sqlite3
+import sys
 from pathlib import Path
 
+from ..errors import DiskFull
 from ..model import Author, Comment, Digest, Inventory, Post, Problem, Site, SyncState, Term
 from ..text import site_key
 from . import runs
@@ -14,7 +17,9 @@ from .bulk import loader_for
 from .clock import now_utc
 from .columns import (AUTHOR_COLUMNS, COMMENT_COLUMNS, POST_COLUMNS, SITE_COLUMNS, TERM_COLUMNS, author_fields,
                       comment_fields, post_fields, site_fields, term_fields, values_of)
+from .faults import storage_fault
 from .identity import Identities, site_row
+from .lock import ArchiveLock
 from .merge import (OLDER_COMMENT_VERSION, OLDER_POST_VERSION, drop_unchanged_text, fill_gaps, meta_upsert,
                     merge_row, new_meta_keys_sql, numbered, text_of, upsert_sql)
 from .reconcile import mark_gone
@@ -60,11 +65,17 @@ class Writer:
         self.posts: list[Post] = []
         self.loose_comments: list[Comment] = []
         self.post_wp_ids: dict[int, int] = {}  # wp_id -> fingerprint of the item that first gave it
-        conn.execute("PRAGMA foreign_keys = OFF")  # ids come from the archive itself; checked in tests
-        self.load = loader_for(conn)
-        conn.execute("BEGIN IMMEDIATE")
-        self.load.begin()
-        self.run_id = runs.start_import_run(conn, source_file, sha256, size)
+        self.db_path = _file_of(conn)
+        self.lock = ArchiveLock(self.db_path, borrow=True).acquire() if self.db_path else None
+        self.load, self.settled = None, False
+        try:
+            conn.execute("PRAGMA foreign_keys = OFF")  # ids come from the archive itself; checked in tests
+            self.load = loader_for(conn)
+            conn.execute("BEGIN IMMEDIATE")
+            self.load.begin()
+            self.run_id = runs.start_import_run(conn, source_file, sha256, size)
+        except BaseException as failure:
+            self._give_up(failure)
 
     # -- records ---------------------------------------------------------------------------------------
 
@@ -411,21 +422,83 @@ class Writer:
                                      "parent_id left NULL; the WordPress id is kept in parent_wp_id"))
 
     def finish(self, status: str = "ok", error: str | None = None, requests: int | None = None):
-        self.resolve()
-        self.load.finish(self.counts.changed("posts", "comments"))
-        runs.finish_import_run(self.conn, self.run_id, self.source_file, status, self.counts, self.problems,
-                               error, requests)
-        self.conn.execute("COMMIT")
+        """Resolve and commit. A storage fault on the way (the index builds and the commit are where
+        a disk fills) rolls back and comes out as one-line ArchiveError."""
+        try:
+            self.resolve()
+            self.load.finish(self.counts.changed("posts", "comments"))
+            runs.finish_import_run(self.conn, self.run_id, self.source_file, status, self.counts, self.problems,
+                                   error, requests)
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as failure:
+            self._give_up(failure)
         self._settle()
 
     def abandon(self):
-        self.conn.execute("ROLLBACK")
+        """Roll back; callers call it while handling the error that stopped the run. When that error
+        is a storage fault of SQLite's (a full disk, a read-only file, tables changed by hand), it
+        comes out of here as one-line ArchiveError, since nothing of the input was kept. Safe to
+        call again after finish failed."""
+        fault = storage_fault(sys.exc_info()[1], self.db_path, self.source_file)
+        self._roll_back(fault)
         self._settle()
+        if fault is not None:
+            raise fault from None
+
+    def _give_up(self, failure: BaseException):
+        """Roll back and settle after `failure`; raise it, as one line when it is a storage fault."""
+        fault = storage_fault(failure, self.db_path, self.source_file)  # before the rollback frees the space
+        try:
+            self._roll_back(fault)
+        finally:
+            self._settle()
+        if fault is not None:
+            raise fault from None
+        raise failure
+
+    def _roll_back(self, fault: Exception | None = None):
+        """A transaction SQLite ended itself (a full disk can) leaves nothing to roll back: no
+        second error ("cannot rollback - no transaction is active") on top of the first."""
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                if self.conn.in_transaction:
+                    raise
+        if isinstance(fault, DiskFull):
+            self._empty_the_wal()
+
+    def _empty_the_wal(self):
+        """The space the rolled-back writes took in the WAL given back: while another connection
+        (Datasette) has the archive open, closing this one would leave the WAL as full as the disk.
+        Nothing committed is lost; a reader in the middle of a query leaves it for the next writer."""
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error:
+            pass
 
     def _settle(self):
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        self.load.settle()
+        """Once, after the commit or rollback: the connection as it was, and the lock let go. The
+        journal mode may not come back on a full disk; connect() sets WAL at every open."""
+        if self.settled:
+            return
+        self.settled = True
+        try:
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            if self.load is not None:
+                try:
+                    self.load.settle()
+                except sqlite3.Error:
+                    pass
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
     _handlers = {Post: _post, Comment: _loose_comment, Problem: problem, Term: _term, Author: _author,
                  Site: _site, Digest: lambda self, d: self.set_sha256(d.sha256), SyncState: _sync_state,
                  Inventory: _inventory}
+
+
+def _file_of(conn) -> str:
+    """The archive's file, for its lock beside it ('' for a database in memory)."""
+    return next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "")

@@ -1,16 +1,22 @@
 """A plain-text description of what an archive holds, for `wparchive info`."""
+import sqlite3
 from pathlib import Path
 
-from ..archive import TABLES, connect
+from ..archive import TABLES
 from ..archive import read
+from ..archive.migrations import LATEST, schema_version
+from ..archive.shape import check_shape
 from ..errors import InputError
+from ..serve.archive_file import read_only_uri
 
 
 def describe(db_path) -> str:
     if not Path(db_path).exists():
         raise InputError(str(db_path), "no archive here; run `wparchive import` first")
-    conn = connect(db_path)
+    conn = sqlite3.connect(read_only_uri(Path(db_path)), uri=True)  # reads only: works on a read-only disk
     try:
+        if schema_version(conn) == LATEST:  # an older archive gets its columns at its next write
+            check_shape(conn, str(db_path))
         lines = [f"{db_path}"]
         for site in read.site_summaries(conn):
             lines.append(f"site {site['id']}: {site['title'] or '(untitled)'} <{site['url']}>  "

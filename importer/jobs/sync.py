@@ -6,13 +6,10 @@ it, and the next run simply does the work again. Changed rows keep their previou
 version triggers); rows the blog no longer shows are marked `deleted_at`, never removed. Only a
 full reconciliation (`--full`) looks for deletions, reading ids alone.
 """
-import fcntl
-import os
-from pathlib import Path
-
 from ..archive import runs
+from ..archive.lock import SYNC, ArchiveLock
 from ..archive.read import sites_to_sync
-from ..errors import ArchiveBusy, FetchError
+from ..errors import FetchError
 from ..sources import richest, web_source
 from ..web import Fetcher
 from .collect import RunReport, apply, live_site
@@ -20,31 +17,13 @@ from .collect import RunReport, apply, live_site
 __all__ = ["SyncLock", "sites_to_sync", "sync_site"]
 
 
-class SyncLock:
-    """An exclusive lock beside the archive. The OS drops it when its holder dies, so a crashed
-    or killed run never leaves it stuck."""
+class SyncLock(ArchiveLock):
+    """The archive's write lock (archive/lock.py), held for the whole run: a second sync is refused
+    at once ("another sync is running on this archive (pid N)"), an import or scrape is waited for,
+    and the run's own transactions go on under this hold."""
 
     def __init__(self, db_path):
-        self.db_path, self.path = db_path, Path(f"{db_path}.sync-lock")
-
-    def __enter__(self):
-        self.file = open(self.path, "a+")
-        try:
-            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.file.seek(0)
-            holder = self.file.read().strip() or "another process"
-            self.file.close()
-            raise ArchiveBusy(str(self.db_path), f"another sync is running on this archive ({holder}); try again when it ends")
-        self.file.seek(0)
-        self.file.truncate()
-        self.file.write(f"pid {os.getpid()}")
-        self.file.flush()
-        return self
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.file, fcntl.LOCK_UN)
-        self.file.close()
+        super().__init__(db_path, role=SYNC)
 
 
 def sync_site(conn, site_id: int, url: str, fetcher: Fetcher, full: bool = False) -> RunReport:
