@@ -223,6 +223,13 @@ def test_a_second_sync_is_refused_at_once_without_waiting(running_sync):
                                     "try again when it ends")
 
 
+
+def test_a_wait_that_is_no_number_of_seconds_is_one_line(archive, exports):
+    done = wparchive("import", "--db", archive, "-q", exports["other"], wait="soon")
+    assert done.returncode == 1
+    assert one_error_line(done) == f"error: {WAIT}: 'soon' is not a number of seconds"
+
+
 # -- a full disk, a read-only one ----------------------------------------------------------------
 
 @pytest.fixture
