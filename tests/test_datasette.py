@@ -4,13 +4,13 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
 from conftest import WXR_HEAD, comment, corpus_dir, item, run_import, wxr
+from local_servers import wait_until_serving
 from importer import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,14 +59,7 @@ def server(request, archive_path):
     process = subprocess.Popen([str(python), "-m", "importer", "serve", "--db", str(archive_path), "--port", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
     base = f"http://127.0.0.1:{port}/archive"
-    for _ in range(200):
-        try:
-            requests.get(f"http://127.0.0.1:{port}/-/versions.json", timeout=1)
-            break
-        except requests.ConnectionError:
-            if process.poll() is not None:
-                pytest.fail(process.stderr.read().decode())
-            time.sleep(0.1)
+    wait_until_serving(process, port)
     yield base
     process.terminate()
     process.wait(10)

@@ -7,9 +7,11 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
+
+from local_servers import QuietHandler
 
 import importer.web.fetcher as fetcher_module
 from importer.web.fetcher import Fetcher, FetchError
@@ -19,19 +21,8 @@ DRIP = 0.05  # seconds between two dripped bytes; a drip would last 20 s if the 
 HUNG_UP = threading.Event()  # set when a dripping server finds the client gone
 
 
-class Hostile(BaseHTTPRequestHandler):
+class Hostile(QuietHandler):
     protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def send(self, status, body=b"ok", headers=()):
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_GET(self):
         path = self.path.split("?")[0]

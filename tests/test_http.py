@@ -3,30 +3,18 @@ produce (timeouts, 429 with Retry-After, 500 then success, resets, truncated bod
 loops and off-site redirects, a 50 MB response, HTML where JSON was expected)."""
 import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
+
+from local_servers import QuietHandler
 
 from importer.web.fetcher import BudgetExhausted, Fetcher, FetchError, USER_AGENT
 
 CALLS: dict[str, int] = {}
 
 
-class Faulty(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def send(self, status, body=b"ok", headers=()):
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        try:
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up first, as the timeout test wants
-
+class Faulty(QuietHandler):
     def do_GET(self):
         path = self.path.split("?")[0]
         CALLS[path] = CALLS.get(path, 0) + 1

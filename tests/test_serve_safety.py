@@ -9,7 +9,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,10 +18,10 @@ from click.testing import CliRunner
 
 from conftest import comment, item, run_import, wxr
 from importer import connect
-from importer.archive.migrations import LATEST
 from importer.cli import cli
 from importer.serve import launch
 from importer.serve.launch import plan_for
+from local_servers import wait_until_serving
 from test_datasette import DATASETTE1, free_port, pythons
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +49,7 @@ def snapshot(folder: Path) -> dict:
     return {p.name: digest(p) for p in sorted(folder.iterdir())}
 
 
-def serve_cli(*args) -> "click.testing.Result":
+def serve_cli(*args):
     return CliRunner().invoke(cli, ["serve", *args, "--port", str(free_port())])
 
 
@@ -139,14 +138,7 @@ def running(command, env=None):
     process = subprocess.Popen([*command, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                cwd=ROOT, env=env)
     try:
-        for _ in range(300):
-            try:
-                requests.get(f"http://127.0.0.1:{port}/-/versions.json", timeout=1)
-                break
-            except requests.ConnectionError:
-                if process.poll() is not None:
-                    pytest.fail(process.stderr.read().decode())
-                time.sleep(0.1)
+        wait_until_serving(process, port)
         yield process, f"http://127.0.0.1:{port}"
     finally:
         if process.poll() is None:

@@ -36,7 +36,6 @@ def test_an_unchanged_blog_costs_at_most_three_requests(web, tmp_path, name, mos
 def test_pages_keep_pingback_dates_categories_and_decoded_names(web, tmp_path, name):
     url = web.url(name)
     wxr = connect(tmp_path / "wxr.db")
-    from conftest import run_import
     run_import(wxr, exported(web.mode, name, tmp_path / f"{name}.xml"))
     scraped = connect(tmp_path / "scraped.db")
     assert scrape(scraped, url, via="html", fetcher=Fetcher(url, delay=0)).error is None

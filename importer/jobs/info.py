@@ -4,7 +4,7 @@ from pathlib import Path
 
 from ..archive import TABLES
 from ..archive import read
-from ..archive.migrations import LATEST, schema_version
+from ..archive.migrations import LATEST, refuse_newer
 from ..archive.shape import check_shape
 from ..errors import InputError
 from ..serve.archive_file import read_only_uri
@@ -15,7 +15,7 @@ def describe(db_path) -> str:
         raise InputError(str(db_path), "no archive here; run `wparchive import` first")
     conn = sqlite3.connect(read_only_uri(Path(db_path)), uri=True)  # reads only: works on a read-only disk
     try:
-        if schema_version(conn) == LATEST:  # an older archive gets its columns at its next write
+        if refuse_newer(conn, str(db_path)) == LATEST:  # an older archive gets its columns at its next write
             check_shape(conn, str(db_path))
         lines = [f"{db_path}"]
         for site in read.site_summaries(conn):
