@@ -6,10 +6,11 @@ Live sources take a `LiveSite` (sources/live.py) and yield records with Problems
 ending with the SyncState the next run starts from. File sources take an `Input` (inputs.py);
 those marked `in_child` are parsed in a second process while the archive is written.
 """
+import importlib
 from dataclasses import dataclass
 from typing import Callable
 
-from . import files, pages, rest, wpcom
+from . import files
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,12 @@ class WebSource:
     name: str                       # --via value
     provenance: str                 # what rows it writes record as their `source`
     offered: Callable | None        # Discovery -> bool: may `--via auto` choose it (richest first)?
-    records: Callable               # LiveSite -> records
+    entry: str                      # "module:function" from LiveSite to records, imported when used,
+                                    # so an import of files never loads the web stack
+
+    def records(self, site):
+        module, function = self.entry.split(":")
+        return getattr(importlib.import_module(module, __name__), function)(site)
 
 
 @dataclass(frozen=True)
@@ -29,10 +35,10 @@ class FileSource:
 
 
 WEB_SOURCES = (
-    WebSource("rest", "rest", lambda found: bool(found.rest_root), rest.collect),
-    WebSource("wpcom", "rest", lambda found: found.wordpress_com, wpcom.collect),
-    WebSource("feed", "feed", None, lambda site: pages.collect(site, via="feed")),
-    WebSource("html", "html", lambda found: True, pages.collect),
+    WebSource("rest", "rest", lambda found: bool(found.rest_root), ".rest:collect"),
+    WebSource("wpcom", "rest", lambda found: found.wordpress_com, ".wpcom:collect"),
+    WebSource("feed", "feed", None, ".pages:collect_feed"),
+    WebSource("html", "html", lambda found: True, ".pages:collect"),
 )
 FILE_SOURCES = (
     FileSource("wxr", (".xml", ".xml.gz", ".wxr", ".zip"), files.wxr_records, in_child=True),

@@ -186,6 +186,11 @@ def collect(site, via: str = "html"):
     yield SyncState(state)
 
 
+def collect_feed(site):
+    """--via feed: the posts as the feed shows them first, then their pages."""
+    return collect(site, via="feed")
+
+
 def _recent_links(site, feed, comments_response):
     """Posts at the top of the feed, and the posts the newest comments belong to."""
     for number, item in enumerate(feed_items(site.fetcher, feed)):
