@@ -1,12 +1,13 @@
 """Reading a live blog into the archive: a source's records applied in one transaction. Scrape
 and sync both run this; they differ only in the state they start from and whether they reconcile."""
+import json
 import time
 from dataclasses import dataclass, field
 
 from ..archive import Writer
 from ..archive import read
 from ..errors import BudgetExhausted, FetchError
-from ..model import Post, Problem
+from ..model import Post, Problem, SyncState
 from ..sources import WebSource
 from ..sources.live import Known, LiveSite
 
@@ -70,6 +71,8 @@ def apply(conn, site: LiveSite, source: WebSource, progress=None, require_posts:
     if require_posts and not posts and report.error is None:
         writer.abandon()
         raise FetchError(site.url, site.found.nothing_found(site.fetcher.requests))
+    if site.fetcher.robots_memo and writer.site_id is not None:  # how the next run revalidates robots.txt
+        writer.write(SyncState({"robots": json.dumps(site.fetcher.robots_memo)}))
     for note in site.fetcher.notes:  # limits the fetcher applied (a capped Crawl-delay)
         writer.problem(Problem(note, "limit applied; the run went on"))
     writer.finish("ok" if report.error is None else "partial", report.error, requests=site.fetcher.requests)

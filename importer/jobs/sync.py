@@ -6,6 +6,8 @@ it, and the next run simply does the work again. Changed rows keep their previou
 version triggers); rows the blog no longer shows are marked `deleted_at`, never removed. Only a
 full reconciliation (`--full`) looks for deletions, reading ids alone.
 """
+import json
+
 from ..archive import runs
 from ..archive.lock import SYNC, ArchiveLock
 from ..archive.read import sites_to_sync
@@ -30,6 +32,7 @@ def sync_site(conn, site_id: int, url: str, fetcher: Fetcher, full: bool = False
     """Re-sync one site from where its last run stopped, recorded in sync_runs."""
     run_id = runs.start_sync_run(conn, site_id)
     site = live_site(conn, fetcher, url, state=runs.sync_state(conn, site_id), full=full, site_id=site_id)
+    fetcher.robots_memo = json.loads(site.state.get("robots") or "{}")  # robots.txt revalidated, not re-read
     report = RunReport(url=url)
     try:
         via = site.state.get("via")

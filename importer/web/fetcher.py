@@ -85,6 +85,7 @@ class Fetcher:
     waited: float = 0.0
     notes: list[str] = field(default_factory=list)  # limits applied that a caller may record (a capped Crawl-delay)
     transport: object = None  # a requests adapter for http(s):// (importer.web.transport); None: the network
+    robots_memo: dict = field(default_factory=dict)  # robots.txt as the last run read it: body and validators
     _last: float = 0.0
     _rules: robots_txt.Rules | None = None
 
@@ -242,13 +243,32 @@ class Fetcher:
         try:
             for _ in range(MAX_REDIRECTS + 1):
                 self._refuse_private(url)
-                response = self._with_retries(url, None, {}, cut=robots_txt.MAX_BYTES)
+                response = self._with_retries(url, None, self._robots_validators(), cut=robots_txt.MAX_BYTES)
                 if response.status not in REDIRECTS:
                     break
                 url = urljoin(response.url, response.headers.get("location", ""))
         except FetchError as error:
             return robots_txt.unreachable(error.reason)
+        if response.status == 304 and "body" in self.robots_memo:  # unchanged since the last run
+            return robots_txt.parse(self.robots_memo["body"].encode("utf-8"))
+        self._remember_robots(response)
         return robots_txt.from_response(response.status, response.content)
+
+    def _robots_validators(self) -> dict:
+        """Conditional headers for robots.txt from what the last run read, so it is revalidated."""
+        if "body" not in self.robots_memo:
+            return {}
+        headers = {"If-None-Match": self.robots_memo.get("etag"), "If-Modified-Since": self.robots_memo.get("modified")}
+        return {name: value for name, value in headers.items() if value}
+
+    def _remember_robots(self, response: Response):
+        """What the next run needs to revalidate robots.txt: kept only when the server gave validators."""
+        etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
+        if response.status == 200 and (etag or modified):
+            self.robots_memo = {"etag": etag or "", "modified": modified or "",
+                                "body": response.content.decode("utf-8", "replace")}
+        else:
+            self.robots_memo = {}
 
 
 class _Truncated(Exception):
