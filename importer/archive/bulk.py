@@ -7,6 +7,7 @@ segments less often, and writes every page once through a rollback journal inste
 through the WAL."""
 import sqlite3
 
+from .merge import plain_insert
 from .schema import schema_text, secondary_indexes, statements
 
 FTS_BATCH = 512
@@ -84,7 +85,7 @@ class FreshLoad(Upserts):
         of the batch, from that row on, to the upsert."""
         before = self._max_id(table)
         try:
-            self.conn.executemany(sql.split(" ON CONFLICT ")[0], rows)
+            self.conn.executemany(plain_insert(sql), rows)
             return len(rows), len(rows), range(before + 1, before + 1 + len(rows))
         except sqlite3.IntegrityError:
             done = self._added_since(table, before)

@@ -40,11 +40,12 @@ def upsert_sql(table: str, columns: tuple[str, ...]) -> str:
             f"WHERE ({newer} AND ({overrides} OR {table}.deleted_at IS NOT NULL)) OR (NOT {newer} AND ({fills}))")
 
 
+# The text of evidence the writer found older than the row (Writer._older_posts, _older_comments),
+# kept as a version dated by its own time where it differs from the row and from every version.
 OLDER_POST_VERSION = (
     "INSERT INTO post_versions (post_id, title, content, excerpt, status, modified_gmt, captured_at) "
     "SELECT p.id, :title, :content, :excerpt, :status, :modified_gmt, coalesce(:modified_gmt, :seen) FROM posts p "
     "WHERE p.site_id = :site_id AND p.wp_id = :wp_id "
-    "AND (coalesce(p.modified_gmt, p.last_seen), p.last_seen) > (coalesce(:modified_gmt, :seen), :seen) "
     "AND ((:title IS NOT NULL AND :title IS NOT p.title) OR (:content IS NOT NULL AND :content IS NOT p.content) "
     "OR (:excerpt IS NOT NULL AND :excerpt IS NOT p.excerpt) OR (:status IS NOT NULL AND :status IS NOT p.status)) "
     "AND NOT EXISTS (SELECT 1 FROM post_versions v WHERE v.post_id = p.id AND v.title IS :title "
@@ -52,7 +53,7 @@ OLDER_POST_VERSION = (
 OLDER_COMMENT_VERSION = (
     "INSERT INTO comment_versions (comment_id, content, status, captured_at) "
     "SELECT c.id, :content, :status, :seen FROM comments c WHERE c.site_id = :site_id AND c.wp_id = :wp_id "
-    "AND c.last_seen > :seen AND ((:content IS NOT NULL AND :content IS NOT c.content) "
+    "AND ((:content IS NOT NULL AND :content IS NOT c.content) "
     "OR (:status IS NOT NULL AND :status IS NOT c.status)) "
     "AND NOT EXISTS (SELECT 1 FROM comment_versions v WHERE v.comment_id = c.id AND v.content IS :content "
     "AND v.status IS :status)")
