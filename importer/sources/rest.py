@@ -110,10 +110,11 @@ def collect(site, api: "RestAPI | None" = None, via: str = "rest"):
     if site.full:
         cursors.pop("comments", None)  # edits and re-approvals show no date: read every comment
     state = {"via": via, "rest_root": api.root if via == "rest" else "", "gate": gate, **validators(response)}
+    since = {key: _second_before(value) for key, value in cursors.items() if value}
     if incremental and not site.full and site.state.get("types"):
-        listing = _changes(api, site, cursors, json.loads(site.state["types"]))
+        listing = _changes(api, site, since, json.loads(site.state["types"]))
     else:
-        listing = _everything(api, site.url, cursors, state)
+        listing = _everything(api, site.url, since, state)
     newest, changed, listed = dict(cursors), [], set()
     for record in listing:
         if isinstance(record, (Post, Comment)) and (_moment(record) or "") > newest.get(_cursor(record), ""):
@@ -132,8 +133,8 @@ def collect(site, api: "RestAPI | None" = None, via: str = "rest"):
     yield SyncState({**state, "cursors": json.dumps(newest, sort_keys=True)})
 
 
-def _everything(api, site_url, cursors, state):
-    """Site, authors, terms, every public post type (from the cursors when there are some),
+def _everything(api, site_url, since, state):
+    """Site, authors, terms, every public post type (after `since` where it has a moment),
     comments; the post types are remembered for later runs."""
     index = api.get("/")
     yield Site(url=index.get("home") or site_url, title=index.get("name"), description=index.get("description"))
@@ -141,12 +142,9 @@ def _everything(api, site_url, cursors, state):
     taxonomies = yield from _taxonomies(api)
     terms = {}
     for taxonomy, base in taxonomies.items():
-        for term in (yield from _terms(api, taxonomy, base)):
-            terms[(taxonomy, term.wp_id)] = (term.slug, term.name)
-            yield term
+        yield from _terms_into(terms, api, taxonomy, base)
     types = yield from _types(api, taxonomies)
     state["types"] = json.dumps(types, sort_keys=True)
-    since = {key: _second_before(value) for key, value in cursors.items() if value}
     for post_type, spec in types.items():
         for post, term_ids in _posts(api, post_type, spec, since.get(post_type)):
             if isinstance(post, Problem):
@@ -157,12 +155,11 @@ def _everything(api, site_url, cursors, state):
     yield from _comments(api, since.get("comments"), set())
 
 
-def _changes(api, site, cursors, types):
+def _changes(api, site, since, types):
     """What changed since the cursors: posts modified after them (those the archive holds at
     the same modified_gmt left out), comments newer than theirs; users and terms fetched only
     when a changed post names one the archive does not hold."""
     known = site.known
-    since = {key: _second_before(value) for key, value in cursors.items() if value}
     yield Site(url=site.url)
     changed = []
     for post_type, spec in types.items():
@@ -176,16 +173,20 @@ def _changes(api, site, cursors, types):
     terms = dict(known.terms)
     missing = {taxonomy for _, term_ids in changed for taxonomy, ids in term_ids.items()
                if any((taxonomy, i) not in terms for i in ids)}
-    if missing:
-        bases = {t: spec["rest_bases"].get(t) for spec in types.values() for t in spec["rest_bases"]}
-        for taxonomy in sorted(missing):
-            for term in (yield from _terms(api, taxonomy, bases.get(taxonomy))):
-                terms[(taxonomy, term.wp_id)] = (term.slug, term.name)
-                yield term
+    bases = {taxonomy: base for spec in types.values() for taxonomy, base in spec["rest_bases"].items()}
+    for taxonomy in sorted(missing):
+        yield from _terms_into(terms, api, taxonomy, bases.get(taxonomy))
     for post, term_ids in changed:
         _name_terms(post, term_ids, terms)
         yield post
     yield from _comments(api, since.get("comments"), known.comments)
+
+
+def _terms_into(terms: dict, api, taxonomy: str, base: str | None):
+    """The taxonomy's terms, yielded and kept in `terms` as (taxonomy, id) -> (slug, name)."""
+    for term in (yield from _terms(api, taxonomy, base)):
+        terms[(taxonomy, term.wp_id)] = (term.slug, term.name)
+        yield term
 
 
 def _name_terms(post, term_ids: dict, terms: dict):
