@@ -5,11 +5,11 @@ as one line, `error: ...`, exit status 1 (sync: 2); Ctrl-C prints one line and e
 import os
 import signal
 import sys
-from contextlib import contextmanager
 
 import click
 
 from .errors import ArchiveError, WparchiveError
+from .signals import handled
 from .jobs.imports import import_input
 from .sources import WEB_SOURCES
 from .inputs import expand
@@ -35,7 +35,6 @@ class Wparchive(click.Group):
                 ctx.exit(130)
 
 
-@contextmanager
 def _interrupts_here():
     """Ctrl-C interrupts this process only: a forked helper (the import's parser) inherits the
     handler and ignores it, so it is ended by this process, not by a traceback of its own."""
@@ -44,15 +43,7 @@ def _interrupts_here():
     def interrupt(signum, frame):
         if os.getpid() == pid:
             raise KeyboardInterrupt
-    try:
-        previous = signal.signal(signal.SIGINT, interrupt)
-    except ValueError:  # not the main thread (a test runner): signals are not ours to handle
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    return handled(signal.SIGINT, interrupt)
 
 
 def _interrupted(db_path) -> str:

@@ -9,13 +9,13 @@ import signal
 import sqlite3
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 
 from ..errors import DamagedInputError, InputError, WparchiveError
 from ..inputs import Input
 from ..model import Problem
+from ..signals import handled
 from ..sources import file_source
 from ..sources.wxr_repair import NeedsRepair
 from ..archive import Writer
@@ -167,21 +167,12 @@ def import_input(conn, item: Input, force: bool = False, progress=None) -> FileR
             gc.enable()
 
 
-@contextmanager
 def _terminate_as_exit():
     """SIGTERM ends an import the way Ctrl-C does: the transaction rolls back, the archive goes back
     to WAL and the parser child is ended, instead of the process vanishing mid-write."""
     def leave(signum, frame):
         raise SystemExit(128 + signum)
-    try:
-        previous = signal.signal(signal.SIGTERM, leave)
-    except ValueError:  # not the main thread: signals are not ours to handle
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    return handled(signal.SIGTERM, leave)
 
 
 def _import_wxr(conn, item, source, sha256, progress, started) -> FileReport:
