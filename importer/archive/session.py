@@ -21,6 +21,19 @@ def is_sqlite(path) -> bool:
         return False
 
 
+def writable(path: Path) -> bool:
+    """The file can be written, and its folder too (SQLite writes -wal and -shm beside it)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def read_only_uri(path: Path) -> str:
+    """A URI that opens the archive for reading only. Without a -wal file (nothing unwritten to
+    read) it is opened immutable, which creates no -wal or -shm either."""
+    wal = path.with_name(path.name + "-wal")
+    mode = "ro" if wal.exists() else "ro&immutable=1"
+    return f"{path.resolve().as_uri()}?mode={mode}"
+
+
 def must_exist(path):
     """For commands that only read: a missing archive is a mistake, not an empty one."""
     if not Path(path).is_file():
@@ -34,7 +47,7 @@ def writing(path):
     created it and left it without a site or a run."""
     path = Path(path)
     created = not path.exists()
-    if not created and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+    if not created and not writable(path):
         raise ArchiveError(str(path), "read-only (file or folder); make it writable or copy the archive elsewhere")
     conn = connect(path)
     try:
@@ -60,7 +73,7 @@ def last_finished_run(path) -> int | None:
     if not is_sqlite(path):
         return None
     try:
-        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(Path(path)), uri=True)
         try:
             row = conn.execute("SELECT max(id) FROM import_runs WHERE finished IS NOT NULL").fetchone()
         finally:

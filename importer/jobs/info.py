@@ -5,9 +5,9 @@ from pathlib import Path
 from ..archive import TABLES
 from ..archive import read
 from ..archive.migrations import LATEST, refuse_newer
+from ..archive.session import read_only_uri
 from ..archive.shape import check_shape
 from ..errors import InputError
-from ..serve.archive_file import read_only_uri
 
 
 def describe(db_path) -> str:

@@ -6,15 +6,14 @@ then the schema through a read-only connection. A read-only connection to a WAL 
 -wal and -shm files behind, so without a -wal file (nothing unwritten to read) the file is opened
 immutable, which creates nothing.
 """
-import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..archive.migrations import LATEST, schema_version
+from ..archive.session import is_sqlite, read_only_uri, writable
 from ..errors import ArchiveError
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 ARCHIVE_TABLES = {"sites", "posts"}
 
 
@@ -38,7 +37,7 @@ def examine(path) -> ArchiveFile:
     path = Path(path)
     if not path.is_file():
         raise ArchiveError(str(path), "no archive here; run `wparchive import` first")
-    if not _has_sqlite_header(path):
+    if not is_sqlite(path):
         raise ArchiveError(str(path), "not a wparchive archive (not a SQLite database); "
                                       "run `wparchive import` first")
     try:
@@ -51,15 +50,6 @@ def examine(path) -> ArchiveFile:
     return ArchiveFile(path, version, writable(path))
 
 
-def writable(path: Path) -> bool:
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
-
-
-def _has_sqlite_header(path: Path) -> bool:
-    with open(path, "rb") as file:
-        return file.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
-
-
 def _read_schema(path: Path) -> tuple[set[str], int]:
     conn = sqlite3.connect(read_only_uri(path), uri=True)
     try:
@@ -68,8 +58,3 @@ def _read_schema(path: Path) -> tuple[set[str], int]:
     finally:
         conn.close()
 
-
-def read_only_uri(path: Path) -> str:
-    wal = path.with_name(path.name + "-wal")
-    mode = "ro" if wal.exists() else "ro&immutable=1"
-    return f"{path.resolve().as_uri()}?mode={mode}"
