@@ -106,12 +106,7 @@ class Fetcher:
         self._refuse_private(url)
         if self.robots and _within(_origin(url), (self.origin,)) and not self._allowed(url):
             raise FetchError(url, self._rules.why or "disallowed by robots.txt")
-        headers = {}
-        if etag:
-            headers["If-None-Match"] = etag
-        if modified:
-            headers["If-Modified-Since"] = modified
-        response = self._follow(url, params, headers)
+        response = self._follow(url, params, _conditional(etag, modified))
         if response.status == 304 and (etag or modified):
             return response
         if response.status not in accept_status:
@@ -258,8 +253,7 @@ class Fetcher:
         """Conditional headers for robots.txt from what the last run read, so it is revalidated."""
         if "body" not in self.robots_memo:
             return {}
-        headers = {"If-None-Match": self.robots_memo.get("etag"), "If-Modified-Since": self.robots_memo.get("modified")}
-        return {name: value for name, value in headers.items() if value}
+        return _conditional(self.robots_memo.get("etag"), self.robots_memo.get("modified"))
 
     def _remember_robots(self, response: Response):
         """What the next run needs to revalidate robots.txt: kept only when the server gave validators."""
@@ -273,6 +267,16 @@ class Fetcher:
 
 class _Truncated(Exception):
     pass
+
+
+def _conditional(etag: str | None, modified: str | None) -> dict:
+    """The headers of a conditional GET for the validators known (none: a plain GET)."""
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if modified:
+        headers["If-Modified-Since"] = modified
+    return headers
 
 
 def host_of(url: str) -> str:
