@@ -57,6 +57,18 @@ def run_import(conn, path, **options):
     return [import_input(conn, item, **options) for item in expand([str(path)])]
 
 
+def snapshot(conn):
+    """Every row of the tables an import writes first: to show a refused input changed nothing."""
+    return {t: rows(conn, f"SELECT * FROM {t}") for t in ("sites", "posts", "comments", "terms", "import_runs")}
+
+
+@pytest.fixture
+def filled(archive, write_wxr):
+    """An archive holding one small export, for inputs that must leave it as it was."""
+    run_import(archive, write_wxr(wxr(item(1)), "good.xml"))
+    return archive
+
+
 def rows(conn, sql, *params):
     return conn.execute(sql, params).fetchall()
 

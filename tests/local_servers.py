@@ -1,7 +1,9 @@
-"""What the tests' local stand-ins share: a quiet request handler that answers in one call, and
-waiting for a served Datasette to answer."""
+"""What the tests' local stand-ins share: a quiet request handler that answers in one call, a
+server on a free port for the length of a block, and waiting for a served Datasette to answer."""
+import threading
 import time
-from http.server import BaseHTTPRequestHandler
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -35,3 +37,16 @@ def wait_until_serving(process, port: int, tries: int = 300):
             if process.poll() is not None:
                 pytest.fail(process.stderr.read().decode())
             time.sleep(0.1)
+
+
+@contextmanager
+def serving(handler):
+    """A threading HTTP server on a free 127.0.0.1 port for the block; its base URL, no slash."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

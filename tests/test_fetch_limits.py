@@ -7,11 +7,10 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import ThreadingHTTPServer
 
 import pytest
 
-from local_servers import QuietHandler
+from local_servers import QuietHandler, serving
 
 import importer.web.fetcher as fetcher_module
 from importer.web.fetcher import Fetcher, FetchError
@@ -63,18 +62,10 @@ class Hostile(QuietHandler):
 ROBOTS: dict[int, bytes] = {}
 
 
-def serve(handler):
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd
-
-
 @pytest.fixture(scope="module")
 def server():
-    httpd = serve(Hostile)
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serving(Hostile) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -171,13 +162,10 @@ def test_json_nested_a_million_deep_is_a_fetch_error(fetch):
 
 
 def test_a_redirect_to_another_port_is_refused(fetch, server):
-    other = serve(Hostile)
-    try:
-        target = f"http:__127.0.0.1:{other.server_address[1]}/page"
+    with serving(Hostile) as other:
+        target = other.replace("://", ":__") + "/page"
         with pytest.raises(FetchError, match="redirect off-site"):
             fetch.get(f"/to/{target}")
-    finally:
-        other.shutdown()
 
 
 @pytest.mark.parametrize("site, url", [

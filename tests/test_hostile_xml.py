@@ -10,7 +10,7 @@ from itertools import zip_longest
 
 import pytest
 
-from conftest import WXR_HEAD, comment, item, rows, run_import, value, wxr
+from conftest import WXR_HEAD, comment, item, rows, run_import, snapshot, value, wxr
 from importer.errors import HostileInputError, NotWXRError
 from importer.model import Problem
 from importer.sources import html as html_source
@@ -18,16 +18,6 @@ from importer.sources import safe_xml, wxr as wxr_source, wxr_limits, wxr_repair
 from importer.sources.html import MAX_DEPTH, MAX_PAGE, page_from_html
 from importer.sources.wxr import WXRReader
 from importer.sources.wxr_limits import MAX_FIELD, MAX_RECORD
-
-
-def snapshot(conn):
-    return {t: rows(conn, f"SELECT * FROM {t}") for t in ("sites", "posts", "terms", "import_runs")}
-
-
-@pytest.fixture
-def filled(archive, write_wxr):
-    run_import(archive, write_wxr(wxr(item(1)), "good.xml"))
-    return archive
 
 
 def tagged(post_id, slug="&e;"):

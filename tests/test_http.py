@@ -3,11 +3,10 @@ produce (timeouts, 429 with Retry-After, 500 then success, resets, truncated bod
 loops and off-site redirects, a 50 MB response, HTML where JSON was expected)."""
 import socket
 import threading
-from http.server import ThreadingHTTPServer
 
 import pytest
 
-from local_servers import QuietHandler
+from local_servers import QuietHandler, serving
 
 from importer.web.fetcher import BudgetExhausted, Fetcher, FetchError, USER_AGENT
 
@@ -69,11 +68,8 @@ class Faulty(QuietHandler):
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Faulty)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serving(Faulty) as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,8 +2,7 @@
 sitemap indexes that fan out or point back at themselves. Served by a local stand-in, as no real
 WordPress answers like this."""
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,6 +13,7 @@ from importer.sources.feeds import feed_items
 from importer.sources.rest import RestAPI
 from importer.sources.sitemap import MAX_SITEMAPS, sitemap_urls
 from importer.web.fetcher import Fetcher
+from local_servers import serving
 
 
 class Hostile(BaseHTTPRequestHandler):
@@ -61,12 +61,8 @@ class Hostile(BaseHTTPRequestHandler):
 @pytest.fixture
 def hostile():
     Hostile.requests = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serving(Hostile) as url:
+        yield url + "/"
 
 
 def test_a_rest_listing_ends_where_its_item_count_says(hostile):

@@ -1,13 +1,13 @@
 """robots.txt as RFC 9309 reads it: matching (longest rule wins, Allow wins ties, `*` and `$`,
 groups by product token), and what a fetch of robots.txt that fails means, against a local server
 serving the robots.txt each test asks for (a 503, a utf-16 label, 100 MB of it)."""
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from importer.web import robots
 from importer.web.fetcher import Fetcher, FetchError
+from local_servers import serving
 
 SITE = "http://blog.test"
 
@@ -74,12 +74,9 @@ class Robots(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def site():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Robots)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
     BODIES.clear()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with serving(Robots) as url:
+        yield url
 
 
 def fetcher(site):

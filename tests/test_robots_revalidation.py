@@ -1,14 +1,12 @@
 """robots.txt revalidated, not re-read: a fetcher given what the last run read sends its
 validators, and a 304 keeps the remembered rules. A local server, as WordPress's generated
 robots.txt carries no validators."""
-import threading
-from http.server import ThreadingHTTPServer
 
 import pytest
 
 from importer.errors import FetchError
 from importer.web.fetcher import Fetcher
-from local_servers import QuietHandler
+from local_servers import QuietHandler, serving
 
 ROBOTS = b"User-agent: *\nDisallow: /private/\n"
 
@@ -28,11 +26,8 @@ class Validating(QuietHandler):
 @pytest.fixture
 def site():
     Validating.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Validating)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serving(Validating) as url:
+        yield url + "/"
 
 
 def test_robots_txt_is_revalidated_and_its_rules_kept_on_304(site):

@@ -2,13 +2,13 @@
 server whose answers change between requests: what the Fetcher reads through a replayed
 exchange must be what it read live."""
 import gzip
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from importer.web.fetcher import Fetcher
 from importer.web.transport import NotRecorded, Recorder, Replayer, canonical_url, pack, read
+from local_servers import serving
 
 PICTURE = bytes(range(256)) * 4
 
@@ -55,10 +55,8 @@ def handler(hits):
 @pytest.fixture
 def site():
     hits = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(hits))
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", hits
-    server.shutdown()
+    with serving(handler(hits)) as url:
+        yield url + "/", hits
 
 
 def fetch_all(fetcher):

@@ -5,15 +5,15 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from conftest import item, wordpress_url, wxr
+from local_servers import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = {  # each command with the arguments it needs besides --db; nothing here is fetched
@@ -182,11 +182,8 @@ def folder_listing(tmp_path):
     served = tmp_path / "served"
     (served / "photos").mkdir(parents=True)
     (served / "notes.txt").write_text("hello\n")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(served)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serving(partial(QuietHandler, directory=str(served))) as url:
+        yield url + "/"
 
 
 class QuietHandler(SimpleHTTPRequestHandler):

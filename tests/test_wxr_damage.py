@@ -3,17 +3,7 @@ import time
 
 import pytest
 
-from conftest import item, rows, run_import, value, wxr
-
-
-def snapshot(conn):
-    return {t: rows(conn, f"SELECT * FROM {t}") for t in ("sites", "posts", "comments", "import_runs")}
-
-
-@pytest.fixture
-def filled(archive, write_wxr):
-    run_import(archive, write_wxr(wxr(item(1)), "good.xml"))
-    return archive
+from conftest import item, rows, run_import, snapshot, value, wxr
 
 
 @pytest.mark.parametrize("content, message", [
