@@ -226,9 +226,52 @@ CREATE TABLE IF NOT EXISTS import_problems (
 );
 CREATE INDEX IF NOT EXISTS import_problems_run ON import_problems(run_id);
 
-CREATE VIEW IF NOT EXISTS media AS
+CREATE VIEW IF NOT EXISTS attachments AS
     SELECT id, site_id, wp_id, title, attachment_url, parent_id, date_gmt, guid
     FROM posts WHERE type = 'attachment';
+
+-- Media: the files themselves, stored once per distinct content (sha256), as files under the
+-- archive's media folder (`path`, relative to the folder holding the archive: README "Media").
+CREATE TABLE IF NOT EXISTS media_files (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    bytes INTEGER NOT NULL,
+    mime_type TEXT,
+    width INTEGER,
+    height INTEGER,
+    path TEXT NOT NULL,
+    first_seen TEXT NOT NULL
+);
+-- One row per URL per site, whatever became of it: fetched (file_id set), failed or pending.
+CREATE TABLE IF NOT EXISTS media_urls (
+    id INTEGER PRIMARY KEY,
+    site_id INTEGER NOT NULL REFERENCES sites(id),
+    url TEXT NOT NULL,
+    file_id INTEGER REFERENCES media_files(id),
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'fetched', 'failed')),
+    http_status INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    fetched_at TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    UNIQUE (site_id, url)
+);
+CREATE INDEX IF NOT EXISTS media_urls_file ON media_urls(file_id);
+-- Where each URL is used: an attachment's own file, its sizes and original, or a reference
+-- found in a post's or comment's HTML (or a scraped page's og:image).
+CREATE TABLE IF NOT EXISTS media_uses (
+    id INTEGER PRIMARY KEY,
+    url_id INTEGER NOT NULL REFERENCES media_urls(id),
+    post_id INTEGER REFERENCES posts(id),
+    comment_id INTEGER REFERENCES comments(id),
+    kind TEXT NOT NULL CHECK (kind IN ('attachment', 'size', 'original', 'img', 'srcset', 'link',
+                                       'audio', 'video', 'og_image'))
+);
+CREATE UNIQUE INDEX IF NOT EXISTS media_uses_once
+    ON media_uses(url_id, kind, ifnull(post_id, 0), ifnull(comment_id, 0));
+CREATE INDEX IF NOT EXISTS media_uses_post ON media_uses(post_id);
+CREATE INDEX IF NOT EXISTS media_uses_comment ON media_uses(comment_id);
 
 -- Re-syncs: one row per site per run, and the cursors and validators that make the next run cheap.
 CREATE TABLE IF NOT EXISTS sync_runs (

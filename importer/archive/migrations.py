@@ -43,9 +43,16 @@ def _versions_dated_by_evidence(conn):
         conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
 
 
+def _media_store(conn):
+    """The media tables come from the schema's statements; the view of attachment rows is renamed
+    so that `media` is free for the canned query listing a post's files."""
+    conn.execute("DROP VIEW IF EXISTS media")
+
+
 MIGRATIONS = (
     Migration(1, "import_runs_size", _import_runs_size),
     Migration(2, "versions_dated_by_evidence", _versions_dated_by_evidence),
+    Migration(3, "media_store", _media_store),
 )
 LATEST = MIGRATIONS[-1].number
 

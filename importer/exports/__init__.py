@@ -1,0 +1,1 @@
+"""Export formats: one module per format the archive can be written back out as (wxr)."""
