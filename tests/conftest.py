@@ -128,6 +128,9 @@ def write_wxr(tmp_path):
 
 
 WORDPRESS = {"classic": 8765, "block": 8766, "norest": 8767, "sync": 8768,
+             "media": 8769,  # uploads made with PHP GD (a -scaled original, sizes, srcset, a PDF, a 404)
+             "revive": 8771, "revive_html": 8772,  # empty targets of the WXR export round trips
+             "wayback": 8773,  # edited between wget --warc-file captures (the local CDX server replays them)
              # another instance for one of them (to record from a fresh one): WPARCHIVE_WORDPRESS_PORTS=sync=8778
              **{name: int(port) for name, _, port in (pair.partition("=") for pair in
                                                       os.environ.get("WPARCHIVE_WORDPRESS_PORTS", "").split(",") if pair)}}
