@@ -102,16 +102,31 @@ class Fetcher:
     def get(self, url: str, params: dict | None = None, etag: str | None = None,
             modified: str | None = None, accept_status=(200,)) -> Response:
         """GET a URL of the site; a 304 comes back as a Response when a validator was sent."""
-        url = self._on_site(urljoin(self.site, url))
-        self._refuse_private(url)
-        if self.robots and _within(_origin(url), (self.origin,)) and not self._allowed(url):
-            raise FetchError(url, self._rules.why or "disallowed by robots.txt")
+        url = self._may_fetch(url)
         response = self._follow(url, params, _conditional(etag, modified))
         if response.status == 304 and (etag or modified):
             return response
         if response.status not in accept_status:
             raise FetchError(response.url, f"HTTP {response.status}", response.status)
         return response
+
+    def stream(self, url: str, sink, *, max_bytes: int, deadline: float, etag: str | None = None,
+               modified: str | None = None) -> Response:
+        """GET a URL of the site with no redirect followed, a 200's body written into `sink` as it
+        arrives (never held: its Response.content is empty); any other status is returned unread.
+
+        `sink` is rewound (seek(0), truncate()) before each attempt, so a retried transfer starts
+        clean; `deadline` bounds each attempt, so a drip is cut off rather than retried."""
+        url = self._may_fetch(url)
+        return self._with_retries(url, None, _conditional(etag, modified), _into(sink, max_bytes), deadline)
+
+    def _may_fetch(self, url: str) -> str:
+        """The absolute URL, once it is known to be on the site, public if asked, and allowed by robots.txt."""
+        url = self._on_site(urljoin(self.site, url))
+        self._refuse_private(url)
+        if self.robots and _within(_origin(url), (self.origin,)) and not self._allowed(url):
+            raise FetchError(url, self._rules.why or "disallowed by robots.txt")
+        return url
 
     def _follow(self, url, params, headers) -> Response:
         seen = set()
@@ -129,11 +144,11 @@ class Fetcher:
             url, params = target, None
         raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
 
-    def _with_retries(self, url, params, headers, cut: int | None = None) -> Response:
+    def _with_retries(self, url, params, headers, take=None, deadline: float | None = None) -> Response:
         attempt = 0
         while True:
             try:
-                response = self._once(url, params, headers, cut)
+                response = self._once(url, params, headers, take or self._whole, deadline or self.deadline)
             except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
                     _Truncated) as error:
                 if attempt >= self.retries:
@@ -164,49 +179,40 @@ class Fetcher:
     def _backoff(self, attempt: int) -> float:
         return max(self.delay, 0.5) * (2 ** attempt)
 
-    def _once(self, url, params, headers, cut: int | None) -> Response:
+    def _once(self, url, params, headers, take, seconds: float) -> Response:
         if self.max_requests is not None and self.requests >= self.max_requests:
             raise BudgetExhausted(url, f"--max-requests {self.max_requests} reached")
         wait = self._last + self.delay - time.monotonic()
         if wait > 0:
             self.sleep(wait)
         self.requests += 1
-        deadline = Deadline(self.deadline, self._guard)
+        deadline = Deadline(seconds, self._guard)
         try:
             with deadline:
-                response = self._exchange(url, params, headers, cut)
+                response = self._exchange(url, params, headers, take)
         except NotPublic as refused:
             raise FetchError(url, _not_public(url, refused.address)) from None
         except (requests.RequestException, _Truncated, OSError):
             if deadline.expired:
-                raise FetchError(url, f"no complete response within the {self.deadline:g} s deadline") from None
+                raise FetchError(url, f"no complete response within the {seconds:g} s deadline") from None
             raise
         finally:
             self._last = time.monotonic()
         if deadline.expired:  # the socket was shut mid-body, and what came before looked whole
-            raise FetchError(url, f"no complete response within the {self.deadline:g} s deadline")
+            raise FetchError(url, f"no complete response within the {seconds:g} s deadline")
         return response
 
-    def _exchange(self, url, params, headers, cut: int | None) -> Response:
-        """One GET, its body read whole (or, with `cut`, its first `cut` bytes and no more)."""
-        limit = cut or self.max_bytes
+    def _exchange(self, url, params, headers, take) -> Response:
+        """One GET, its body read by `take(url, raw)`, which returns the content to keep."""
         with self.session.get(url, params=params, headers=headers, timeout=self.timeout, stream=True,
                               allow_redirects=False) as raw:
-            declared = _length(raw.headers.get("content-length"))
-            if declared > limit and not cut:
-                raise FetchError(url, f"response of {declared} bytes is over the {limit}-byte cap")
-            body = bytearray()
-            for chunk in raw.iter_content(65536):
-                body += chunk
-                if len(body) > limit:
-                    if not cut:
-                        raise FetchError(url, f"response over the {limit}-byte cap")
-                    del body[cut:]
-                    break
-            else:  # read to the end: it must be as long as it said
-                if declared and len(body) < declared and "content-encoding" not in raw.headers:
-                    raise _Truncated(f"body cut short: {len(body)} of {declared} bytes")
-            return Response(raw.url, raw.status_code, {k.lower(): v for k, v in raw.headers.items()}, bytes(body))
+            content = take(url, raw)
+            return Response(raw.url, raw.status_code, {k.lower(): v for k, v in raw.headers.items()}, content)
+
+    def _whole(self, url, raw) -> bytes:
+        body = bytearray()
+        _read_body(url, raw, self.max_bytes, body.extend)
+        return bytes(body)
 
     def announced_sitemaps(self) -> list[str]:
         """Sitemaps the site's robots.txt names (read once robots.txt has been fetched)."""
@@ -238,7 +244,7 @@ class Fetcher:
         try:
             for _ in range(MAX_REDIRECTS + 1):
                 self._refuse_private(url)
-                response = self._with_retries(url, None, self._robots_validators(), cut=robots_txt.MAX_BYTES)
+                response = self._with_retries(url, None, self._robots_validators(), _first(robots_txt.MAX_BYTES))
                 if response.status not in REDIRECTS:
                     break
                 url = urljoin(response.url, response.headers.get("location", ""))
@@ -267,6 +273,45 @@ class Fetcher:
 
 class _Truncated(Exception):
     pass
+
+
+def _read_body(url: str, raw, limit: int, write, cut: bool = False) -> None:
+    """The body to `write` in chunks: over `limit` bytes it fails (or, with `cut`, stops there);
+    read to the end, it must be as long as its Content-Length said."""
+    declared = _length(raw.headers.get("content-length"))
+    if declared > limit and not cut:
+        raise FetchError(url, f"response of {declared} bytes is over the {limit}-byte cap")
+    count = 0
+    for chunk in raw.iter_content(65536):
+        if count + len(chunk) > limit:
+            if not cut:
+                raise FetchError(url, f"response over the {limit}-byte cap")
+            write(chunk[:limit - count])
+            return
+        write(chunk)
+        count += len(chunk)
+    if declared and count < declared and "content-encoding" not in raw.headers:
+        raise _Truncated(f"body cut short: {count} of {declared} bytes")
+
+
+def _first(cut: int):
+    """A body reader keeping the first `cut` bytes and no more (robots.txt)."""
+    def take(url, raw) -> bytes:
+        body = bytearray()
+        _read_body(url, raw, cut, body.extend, cut=True)
+        return bytes(body)
+    return take
+
+
+def _into(sink, limit: int):
+    """A body reader writing a 200's body into `sink` from its start; other statuses are left unread."""
+    def take(url, raw) -> bytes:
+        if raw.status_code == 200:
+            sink.seek(0)
+            sink.truncate()
+            _read_body(url, raw, limit, sink.write)
+        return b""
+    return take
 
 
 def _conditional(etag: str | None, modified: str | None) -> dict:
