@@ -316,5 +316,64 @@ def datasette_settings(db_path, out, hide_private_columns):
     click.echo(f"datasette {db_path} " + " ".join(options))
 
 
+def _size(ctx, param, value):
+    from .jobs.export import parse_size
+
+    try:
+        return parse_size(value) if value else None
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@cli.command(short_help="Write the archive back out as WXR for WordPress's importer.")
+@db_option(writes=False)
+@click.option("--site", help="Export only this site (its URL); default every site in the archive.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="The WXR file to write (one site).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Folder for one WXR file per site.")
+@click.option("--max-file-size", default="15MB", show_default=True, callback=_size,
+              help="Split a site into numbered parts past this size (terms and authors in the first).")
+@click.option("--media-base", help="URL where the --out folder's uploads/ tree will be served.")
+@click.option("--status", help="Only items of these statuses, comma-separated (e.g. publish,private).")
+@click.option("--include-deleted", is_flag=True, help="Also export rows a re-sync marked deleted.")
+@quiet_option
+def export(db_path, site, output, out_dir, max_file_size, media_base, status, include_deleted, quiet):
+    """Write each archived site as a WXR 1.2 file that WordPress's importer accepts.
+
+    Exit status: 0 done, 1 done with characters XML forbids removed (each listed), 2 failed."""
+    from pathlib import Path
+
+    from .exports.wxr import Options
+    from .jobs.export import export_archive
+
+    click.get_current_context().meta[FAILED] = 2
+    if bool(output) == bool(out_dir):
+        raise click.UsageError("give one of -o FILE.xml or --out DIR")
+    statuses = tuple(s.strip() for s in status.split(",") if s.strip()) if status else None
+    options = Options(statuses=statuses, include_deleted=include_deleted, max_bytes=max_file_size)
+    bars = []
+
+    def progress(label, total):
+        if quiet or not sys.stderr.isatty() or total < 1000:
+            return None
+        bars.append(click.progressbar(length=total, label=label, file=sys.stderr))
+        bars[-1].__enter__()
+        return bars[-1].update
+
+    try:
+        report = export_archive(db_path, site=site, output=output and Path(output),
+                                out_dir=out_dir and Path(out_dir), options=options, progress=progress,
+                                media_base=media_base)
+    finally:
+        for bar in bars:
+            bar.__exit__(None, None, None)
+    for removed in report.removed:
+        click.echo(f"{removed.line()}", err=True)
+    if not quiet:
+        for done in report.sites:
+            counts = ", ".join(f"{n} {table}" for table, n in done.counts.items())
+            click.echo(f"{done.url}: {counts} -> {', '.join(str(p) for p in done.paths)}")
+    sys.exit(1 if report.removed else 0)
+
+
 def main():
     cli(prog_name="wparchive")

@@ -60,3 +60,114 @@ def last_imports(conn, limit: int = 5) -> list[tuple]:
 
 def problem_count(conn) -> int:
     return conn.execute("SELECT count(*) FROM import_problems").fetchone()[0]
+
+
+# -- what `wparchive export` reads: the latest version of each row, one site at a time -----------------
+
+_POST_COLUMNS = ("id", "wp_id", "type", "status", "title", "slug", "url", "guid", "date", "date_gmt", "modified",
+                 "modified_gmt", "author_id", "author_login", "parent_id", "parent_wp_id", "menu_order", "content",
+                 "excerpt", "comment_status", "ping_status", "password", "sticky", "attachment_url", "deleted_at")
+_COMMENT_COLUMNS = ("id", "wp_id", "parent_id", "parent_wp_id", "user_id", "user_wp_id", "author_name",
+                    "author_email", "author_url", "author_ip", "date", "date_gmt", "content", "type", "status",
+                    "deleted_at")
+
+
+def export_sites(conn) -> list[dict]:
+    """Every archived site with the channel fields a WXR file gives."""
+    return _dicts(conn, "SELECT id, url, url_key, title, description, language, base_site_url FROM sites ORDER BY id")
+
+
+def export_authors(conn, site_id: int) -> list[dict]:
+    return _dicts(conn, "SELECT id, wp_id, login, display_name, email, first_name, last_name, nicename "
+                        "FROM authors WHERE site_id = ? ORDER BY id", site_id)
+
+
+def unlisted_author_logins(conn, site_id: int) -> list[str]:
+    """Logins posts name without an author row (an item's dc:creator that no <wp:author> listed)."""
+    return [row[0] for row in conn.execute(
+        "SELECT DISTINCT author_login FROM posts WHERE site_id = ? AND author_id IS NULL AND author_login <> '' "
+        "ORDER BY author_login", (site_id,))]
+
+
+def export_terms(conn, site_id: int) -> list[dict]:
+    return _dicts(conn, "SELECT id, wp_id, taxonomy, slug, name, description, parent_id, parent_slug "
+                        "FROM terms WHERE site_id = ? ORDER BY id", site_id)
+
+
+def term_meta(conn, term_id: int) -> list[tuple[str, str]]:
+    return conn.execute("SELECT key, value FROM termmeta WHERE term_id = ? ORDER BY key, seq", (term_id,)).fetchall()
+
+
+def export_posts(conn, site_id: int, statuses: tuple[str, ...] | None, include_deleted: bool):
+    """The site's posts one at a time (a cursor, not a list): the archive may hold gigabytes.
+    `statuses` keeps items of those statuses (attachments always: theirs is 'inherit')."""
+    sql = f"SELECT {', '.join(_POST_COLUMNS)} FROM posts WHERE site_id = ?"
+    params: list = [site_id]
+    if not include_deleted:
+        sql += " AND deleted_at IS NULL"
+    if statuses:
+        sql += f" AND (type = 'attachment' OR ifnull(status, 'publish') IN ({', '.join('?' * len(statuses))}))"
+        params.extend(statuses)
+    cursor = conn.execute(sql + " ORDER BY id", params)
+    for row in cursor:
+        yield dict(zip(_POST_COLUMNS, row))
+
+
+def post_ids_without_wp_id(conn, site_id: int) -> list[int]:
+    """Archive ids of posts no source numbered (scraped pages without an id), in order."""
+    return [row[0] for row in conn.execute(
+        "SELECT id FROM posts WHERE site_id = ? AND wp_id IS NULL ORDER BY id", (site_id,))]
+
+
+def highest_wp_ids(conn, site_id: int) -> tuple[int, int]:
+    """The highest WordPress post and comment ids of the site (0 when none)."""
+    posts = conn.execute("SELECT ifnull(max(wp_id), 0) FROM posts WHERE site_id = ?", (site_id,)).fetchone()[0]
+    comments = conn.execute("SELECT ifnull(max(wp_id), 0) FROM comments WHERE site_id = ?", (site_id,)).fetchone()[0]
+    return posts, comments
+
+
+def wp_id_of_post(conn, post_id: int) -> int | None:
+    row = conn.execute("SELECT wp_id FROM posts WHERE id = ?", (post_id,)).fetchone()
+    return row[0] if row else None
+
+
+def post_term_refs(conn, post_id: int) -> list[tuple[str, str, str | None]]:
+    """(taxonomy, slug, name) of the terms a post is filed under."""
+    return conn.execute("SELECT t.taxonomy, t.slug, t.name FROM post_terms pt JOIN terms t ON t.id = pt.term_id "
+                        "WHERE pt.post_id = ? ORDER BY t.taxonomy, t.slug", (post_id,)).fetchall()
+
+
+def post_meta(conn, post_id: int) -> list[tuple[str, str]]:
+    return conn.execute("SELECT key, value FROM postmeta WHERE post_id = ? ORDER BY key, seq", (post_id,)).fetchall()
+
+
+def post_comments(conn, post_id: int, include_deleted: bool) -> list[dict]:
+    sql = f"SELECT {', '.join(_COMMENT_COLUMNS)} FROM comments WHERE post_id = ?"
+    if not include_deleted:
+        sql += " AND deleted_at IS NULL"
+    return _dicts(conn, sql + " ORDER BY id", post_id)
+
+
+def comments_meta(conn, post_id: int) -> dict[int, list[tuple[str, str]]]:
+    """Archive comment id -> (key, value) of the meta of a post's comments."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    for comment_id, key, value in conn.execute(
+            "SELECT cm.comment_id, cm.key, cm.value FROM commentmeta cm JOIN comments c ON c.id = cm.comment_id "
+            "WHERE c.post_id = ? ORDER BY cm.comment_id, cm.key, cm.seq", (post_id,)):
+        found.setdefault(comment_id, []).append((key, value))
+    return found
+
+
+def author_wp_ids(conn, site_id: int) -> dict[int, int]:
+    """Archive author id -> WordPress user id, for the comments written by users."""
+    return dict(conn.execute("SELECT id, wp_id FROM authors WHERE site_id = ? AND wp_id IS NOT NULL", (site_id,)))
+
+
+def _dicts(conn, sql: str, *params) -> list[dict]:
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor]
+
+
+def post_count(conn, site_id: int) -> int:
+    return conn.execute("SELECT count(*) FROM posts WHERE site_id = ?", (site_id,)).fetchone()[0]

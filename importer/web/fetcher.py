@@ -86,6 +86,7 @@ class Fetcher:
     notes: list[str] = field(default_factory=list)  # limits applied that a caller may record (a capped Crawl-delay)
     transport: object = None  # a requests adapter for http(s):// (importer.web.transport); None: the network
     robots_memo: dict = field(default_factory=dict)  # robots.txt as the last run read it: body and validators
+    pace: object = None  # a limiter shared by fetchers, `wait(origin, delay)` before each request; None: own delay
     _last: float = 0.0
     _rules: robots_txt.Rules | None = None
 
@@ -182,9 +183,12 @@ class Fetcher:
     def _once(self, url, params, headers, take, seconds: float) -> Response:
         if self.max_requests is not None and self.requests >= self.max_requests:
             raise BudgetExhausted(url, f"--max-requests {self.max_requests} reached")
-        wait = self._last + self.delay - time.monotonic()
-        if wait > 0:
-            self.sleep(wait)
+        if self.pace is not None:  # the delay is kept per host across every fetcher sharing `pace`
+            self.pace.wait(_origin(url), self.delay)
+        else:
+            wait = self._last + self.delay - time.monotonic()
+            if wait > 0:
+                self.sleep(wait)
         self.requests += 1
         deadline = Deadline(seconds, self._guard)
         try:

@@ -1,0 +1,80 @@
+"""Numbered WXR files for one site: a new part begins once the current one reaches the size limit,
+like `wp export --max_file_size` (a part can exceed it by its last item)."""
+from contextlib import ExitStack
+from pathlib import Path
+
+from lxml import etree
+
+NSMAP = {"excerpt": "http://wordpress.org/export/1.2/excerpt/",
+         "content": "http://purl.org/rss/1.0/modules/content/",
+         "wfw": "http://wellformedweb.org/CommentAPI/",
+         "dc": "http://purl.org/dc/elements/1.1/",
+         "wp": "http://wordpress.org/export/1.2/"}
+
+
+class _Counted:
+    """The file lxml writes into, counting the bytes on their way."""
+
+    def __init__(self, file):
+        self.file, self.bytes = file, 0
+
+    def write(self, data):
+        self.bytes += len(data)
+        return self.file.write(data)
+
+
+class Part:
+    """One open WXR file: <rss> and <channel> are open until close()."""
+
+    def __init__(self, path: Path, write_channel):
+        self.path = path
+        self.items = 0
+        self._stack = ExitStack()
+        file = self._stack.enter_context(open(path, "wb"))
+        self._counted = _Counted(file)
+        self.xf = self._stack.enter_context(etree.xmlfile(self._counted, encoding="utf-8"))
+        self.xf.write_declaration()
+        self._stack.enter_context(self.xf.element("rss", version="2.0", nsmap=NSMAP))
+        self.xf.write("\n")
+        self._stack.enter_context(self.xf.element("channel"))
+        self.xf.write("\n")
+        write_channel(self.xf)
+
+    @property
+    def bytes(self) -> int:
+        self.xf.flush()
+        return self._counted.bytes
+
+    def close(self):
+        self._stack.close()
+
+
+class Parts:
+    """The files of one site: `NAME.xml`, or `NAME.001.xml`, `NAME.002.xml`, ... once there are two."""
+
+    def __init__(self, path: Path, write_channel, max_bytes: int | None):
+        self.path, self.write_channel, self.max_bytes = path, write_channel, max_bytes
+        self.paths: list[Path] = []
+        self.current = self._open(path)
+
+    def _open(self, path: Path) -> Part:
+        self.paths.append(path)
+        return Part(path, self.write_channel)
+
+    def _numbered(self, n: int) -> Path:
+        return self.path.with_name(f"{self.path.stem}.{n:03d}{self.path.suffix}")
+
+    def for_item(self) -> Part:
+        """The part the next item goes in: the current one until it holds an item and reached the limit."""
+        part = self.current
+        if self.max_bytes and part.items and part.bytes >= self.max_bytes:
+            part.close()
+            if len(self.paths) == 1:
+                first = self._numbered(1)
+                self.path.replace(first)
+                self.paths[0] = first
+            self.current = self._open(self._numbered(len(self.paths) + 1))
+        return self.current
+
+    def close(self):
+        self.current.close()

@@ -1,0 +1,95 @@
+"""Exporting an archive as WXR: the library call behind `wparchive export`."""
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import __version__
+from ..archive import read
+from ..archive.migrations import LATEST, refuse_newer
+from ..archive.session import must_exist, read_only_uri
+from ..archive.shape import check_shape
+from ..errors import ArchiveError, InputError
+from ..exports.wxr import Options, SiteExport, SiteWriter
+from ..text import site_key
+
+
+@dataclass
+class ExportReport:
+    sites: list[SiteExport] = field(default_factory=list)
+
+    @property
+    def removed(self):
+        return [removed for site in self.sites for removed in site.removed]
+
+
+def export_archive(db_path, *, site: str | None = None, output: Path | None = None, out_dir: Path | None = None,
+                   options: Options | None = None, progress=None, media_base: str | None = None) -> ExportReport:
+    """Write each chosen site to a WXR file (`output`, or one per site in `out_dir`).
+    `progress(label, total)` returns a callable advanced by one per item, or None."""
+    options = options or Options()
+    options.generator = f"wparchive/{__version__}"
+    must_exist(db_path)
+    conn = sqlite3.connect(read_only_uri(Path(db_path)), uri=True)
+    try:
+        if refuse_newer(conn, str(db_path)) == LATEST:
+            check_shape(conn, str(db_path))
+        sites = _chosen(conn, db_path, site, output)
+        if out_dir:
+            _made(Path(out_dir))
+        report = ExportReport()
+        for chosen in sites:
+            path = output if output else Path(out_dir) / f"{_file_name(chosen)}.xml"
+            _writable(path)
+            advance = progress(chosen["url"] or chosen["url_key"], read.post_count(conn, chosen["id"])) \
+                if progress else None
+            try:
+                report.sites.append(SiteWriter(conn, chosen, options, advance).write(path))
+            except OSError as error:
+                raise InputError(str(path), f"cannot write: {error.strerror or error}") from None
+        return report
+    finally:
+        conn.close()
+
+
+def _chosen(conn, db_path, site: str | None, output) -> list[dict]:
+    sites = read.export_sites(conn)
+    if site:
+        sites = [s for s in sites if s["url_key"] == site_key(site)]
+        if not sites:
+            raise ArchiveError(str(db_path), f"no site {site} in the archive")
+    if not sites:
+        raise ArchiveError(str(db_path), "the archive holds no site to export")
+    if output and len(sites) > 1:
+        raise ArchiveError(str(db_path), f"the archive holds {len(sites)} sites: name one with --site, "
+                                         "or write them all with --out DIR")
+    return sites
+
+
+def _file_name(site: dict) -> str:
+    """A file name from the site's address: 127.0.0.1:8765/blog -> 127.0.0.1-8765-blog."""
+    return re.sub(r"[^\w.]+", "-", site["url_key"]).strip("-") or f"site-{site['id']}"
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$", re.I)
+
+
+def parse_size(text: str) -> int:
+    """'15MB', '500k', '1.5G', '2000000' as bytes (powers of 1,000, as `wp export` counts them)."""
+    match = _SIZE.match(text)
+    if not match or float(match.group(1)) <= 0:
+        raise ValueError(f"{text!r} is not a size (like 15MB, 500KB, 1GB)")
+    return int(float(match.group(1)) * 1000 ** " kmg".index((match.group(2) or " ").lower()))
+
+
+def _made(folder: Path):
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(str(folder), f"cannot make the folder: {error.strerror or error}") from None
+
+
+def _writable(path: Path):
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(str(folder), "no such folder")
