@@ -375,5 +375,125 @@ def export(db_path, site, output, out_dir, max_file_size, media_base, status, in
     sys.exit(1 if report.removed else 0)
 
 
+def fleet_option(command):
+    return click.option("--fleet", "folder", default="fleet", show_default=True, type=click.Path(file_okay=False),
+                        help="The fleet folder: one archive per site and the registry.")(command)
+
+
+def broker_option(command):
+    return click.option("--broker", default=None, metavar="redis://HOST:PORT/N",
+                        help="Run the steps on Celery workers through this Redis broker.")(command)
+
+
+@cli.group(short_help="Archive many sites: a folder of archives kept in sync.")
+def fleet():
+    """A fleet: one archive file per site in a folder, synced by due time on this machine
+    (--jobs sites at once) or by Celery workers (--broker), published as one archive."""
+
+
+@fleet.command("add", short_help="Add sites to the fleet.")
+@click.argument("urls", nargs=-1)
+@click.option("--from", "from_file", type=click.Path(dir_okay=False), help="A file of URLs, one a line.")
+@click.option("--every", default=86400.0, show_default=True, type=float, help="Seconds between syncs of these sites.")
+@fleet_option
+def fleet_add(urls, from_file, every, folder):
+    """Add sites (their root URLs) to the fleet, due at once."""
+    from .jobs.fleet import add_sites, urls_from_file
+
+    urls = [*urls, *(urls_from_file(from_file) if from_file else [])]
+    if not urls:
+        raise click.UsageError("give site URLs or --from FILE")
+    added, known = add_sites(folder, urls, every)
+    click.echo(f"{folder}: {added} site(s) added" + (f", {known} already there (schedule updated)" if known else ""))
+
+
+@fleet.command("list", short_help="List the fleet's sites.")
+@fleet_option
+def fleet_list(folder):
+    """Each site: its archive file, last run and status, when it is due."""
+    from .fleet.registry import Registry
+
+    with Registry(folder) as registry:
+        for site in registry.sites():
+            last = _moment(site.last_run) if site.last_run else "never run"
+            status = f"{site.last_status}" + (f" ({site.last_error})" if site.last_error else "") if site.last_status else ""
+            click.echo(f"{site.url}\t{site.file}\tlast: {last} {status}\tdue: {_moment(site.due_at)}")
+
+
+def _moment(when: float) -> str:
+    import datetime
+
+    return datetime.datetime.fromtimestamp(when, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@fleet.command("remove", short_help="Remove sites from the fleet.")
+@click.argument("urls", nargs=-1, required=True)
+@fleet_option
+def fleet_remove(urls, folder):
+    """Forget sites; their archive files are left in place."""
+    from .jobs.fleet import remove_sites
+
+    for path in remove_sites(folder, urls):
+        click.echo(f"removed; its archive stays at {path}")
+
+
+@fleet.command("run", short_help="Sync every due site.")
+@fleet_option
+@click.option("--jobs", "-j", default=4, show_default=True, help="Sites in flight at once (without --broker).")
+@click.option("--delay", default=1.0, show_default=True, type=float,
+              help="Seconds between requests to one host, across all sites on it.")
+@click.option("--max-requests", type=int, default=None, help="Stop a site's step after this many requests.")
+@click.option("--allow-private", is_flag=True, help="Fetch sites at loopback, private or link-local addresses.")
+@click.option("--budget", default=300.0, show_default=True, type=float, help="Seconds for one sync step of a site.")
+@click.option("--first-budget", default=3600.0, show_default=True, type=float,
+              help="Seconds for a site's first scrape (one step: it cannot resume mid-way).")
+@broker_option
+@click.option("--queues", type=int, default=None, help="Worker queues sites are hashed to (default 8).")
+@click.option("--no-wait", is_flag=True, help="With --broker: send the steps and return.")
+@quiet_option
+def fleet_run(folder, jobs, delay, max_requests, allow_private, budget, first_budget, broker, queues, no_wait, quiet):
+    """Sync every due site (the first time: scrape it), one line per site and a summary.
+
+    Exit status: 0 all ok, 1 some cut short by a budget, 2 some failed."""
+    from .fleet.step import StepSettings
+    from .jobs.fleet import run_fleet
+
+    settings = StepSettings(delay, max_requests, allow_private, budget, first_budget)
+    summary = run_fleet(folder, settings, jobs, broker, not no_wait, queues,
+                        say=(lambda outcome: None) if quiet else (lambda outcome: click.echo(outcome.line())))
+    click.echo(summary.line())
+    sys.exit(summary.worst)
+
+
+@fleet.command("worker", short_help="Run a Celery worker for the fleet.")
+@fleet_option
+@click.option("--broker", required=True, metavar="redis://HOST:PORT/N", help="The Redis broker.")
+@click.option("--queues", type=int, default=None, help="Worker queues sites are hashed to (default 8).")
+@click.option("--queue", "only", type=int, multiple=True, help="Consume only this queue (repeatable); default all.")
+@click.option("--concurrency", "-c", default=1, show_default=True, help="Steps at once (threads) in this worker.")
+@click.option("--lock-ttl", type=float, default=None, help="Seconds a dead worker's site lock outlives it (30).")
+@click.option("--visibility-timeout", type=float, default=None,
+              help="Seconds before a dead worker's step is delivered again (900).")
+def fleet_worker(folder, broker, queues, only, concurrency, lock_ttl, visibility_timeout):
+    """Celery's worker with the fleet's app: runs the steps `fleet run --broker` sends, writing
+    the archives in this machine's --fleet folder."""
+    from .jobs.fleet import work
+
+    work(folder, broker, queues, only, concurrency, lock_ttl, visibility_timeout)
+
+
+@fleet.command("publish", short_help="Build one archive of the whole fleet.")
+@fleet_option
+@click.option("-o", "--out", default=None, type=click.Path(dir_okay=False), help="The combined archive [<fleet>/fleet.db].")
+@quiet_option
+def fleet_publish(folder, out, quiet):
+    """Copy every site changed since the last publish into one archive for `wparchive serve`."""
+    from .jobs.fleet import publish
+
+    report = publish(folder, out)
+    if not quiet:
+        click.echo(report.line())
+
+
 def main():
     cli(prog_name="wparchive")
