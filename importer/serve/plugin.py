@@ -1,35 +1,47 @@
-"""Datasette plugin: shows post and comment HTML rendered, but sanitised, and can hide what
-commenters did not publish (serve/private.py).
-
-Archived HTML comes from strangers (comments) and from the web (scraped pages). nh3 (the Rust
-ammonia sanitiser) removes scripts, event handlers, styles and anything that would load remote
-content when the page is viewed: images, frames, media and embeds.
+"""Datasette plugin: shows post and comment HTML rendered, but sanitised (serve/sanitise.py), with
+its images and media pointing at the archive's own copies (serve/media.py, which also serves them),
+and can hide what commenters did not publish (serve/private.py).
 """
-import nh3
 from datasette import hookimpl
 from markupsafe import Markup
 
+from .media import archived_copies
+from .media import routes as media_routes
 from .private import HIDE_SETTING, hide_private_columns
+from .sanitise import sanitised
+
+__all__ = ["sanitised"]  # the reader's pages: plugin.sanitised(html, media=lookup)
 
 HTML_COLUMNS = {("posts", "content"), ("comments", "content"), ("post_versions", "content"),
                 ("comment_versions", "content"), (None, "content")}
-REMOTE = {"img", "picture", "video", "audio", "source", "track", "iframe", "embed", "object", "map", "area"}
-TAGS = (nh3.ALLOWED_TAGS - REMOTE) | {"figure", "figcaption"}
-
-
-def sanitised(html: str) -> str:
-    return nh3.clean(html, tags=TAGS, link_rel="noopener noreferrer nofollow ugc",
-                     url_schemes={"http", "https", "mailto"})
 
 
 @hookimpl
-def render_cell(value, column, table):
+def render_cell(row, value, column, table, database, datasette):
     if (table, column) in HTML_COLUMNS and isinstance(value, str) and ("<" in value or "&" in value):
-        return Markup(f'<div class="wparchive-html">{sanitised(value)}</div>')
+        async def rendered():
+            copies = await archived_copies(datasette, database, value, _site_of(row))
+            return Markup(f'<div class="wparchive-html">{sanitised(value, copies.get)}</div>')
+        return rendered
     return None
+
+
+def _site_of(row):
+    """The row's site_id when it has one (posts, comments; Datasette 1.0 hands a foreign key over
+    as {"value", "label"}); a query's rows may not."""
+    try:
+        site = row["site_id"]
+    except (IndexError, KeyError, TypeError):
+        return None
+    return site.get("value") if isinstance(site, dict) else site
 
 
 @hookimpl
 def prepare_connection(conn, datasette):
     if (datasette.plugin_config("wparchive") or {}).get(HIDE_SETTING):
         conn.set_authorizer(hide_private_columns)
+
+
+@hookimpl
+def register_routes():
+    return [*media_routes()]
