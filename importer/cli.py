@@ -71,6 +71,11 @@ def quiet_option(command):
     return click.option("--quiet", "-q", is_flag=True, help="Print only errors.")(command)
 
 
+def media_flag(command):
+    return click.option("--media", is_flag=True,
+                        help="Then archive the files the sites just written use (as `wparchive media`).")(command)
+
+
 @click.group(cls=Wparchive, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="wparchive")
 @click.pass_context
@@ -106,8 +111,11 @@ class Progress:
 @click.argument("sources", nargs=-1, required=True)
 @db_option(writes=True)
 @click.option("--force", is_flag=True, help="Re-read files already imported unchanged.")
+@media_flag
+@click.option("--allow-private", is_flag=True,
+              help="With --media: fetch files at loopback, private or link-local addresses (the export names them).")
 @quiet_option
-def import_command(sources, db_path, force, quiet):
+def import_command(sources, db_path, force, media, allow_private, quiet):
     """Import WXR exports (.xml, .xml.gz, a .zip of parts) and saved post pages (.html, .htm),
     or folders of them, into the archive."""
     for source in sources:
@@ -115,14 +123,15 @@ def import_command(sources, db_path, force, quiet):
             raise ArchiveError(f"{source} is an archive", f"did you mean --db {source}?")
     inputs = expand(sources)
     with writing(db_path) as conn:
-        failed = _import_all(conn, inputs, db_path, force, quiet)
-    sys.exit(1 if failed else 0)
+        failed, runs = _import_all(conn, inputs, db_path, force, quiet)
+        status = _media_after(conn, db_path, runs, allow_private, quiet) if media else 0
+    sys.exit(max(1 if failed else 0, status))
 
 
 def _import_all(conn, inputs, db_path, force, quiet) -> bool:
     """Import each input, printing a line per input and the totals; whether any failed."""
     progress = Progress(not quiet)
-    totals, failed, problems = {}, False, 0
+    totals, failed, problems, runs = {}, False, 0, []
     for item in inputs:
         advance = progress.start(item.name, item.size)
         try:
@@ -130,6 +139,7 @@ def _import_all(conn, inputs, db_path, force, quiet) -> bool:
         finally:
             progress.done()
         problems += report.problems
+        runs.append(report.run_id)
         if report.error:
             failed = True
             click.echo(f"error: {report.error}", err=True)
@@ -141,7 +151,7 @@ def _import_all(conn, inputs, db_path, force, quiet) -> bool:
                 total[key] += row[key]
     if not quiet:
         click.echo(_summary(totals, problems, db_path))
-    return failed
+    return failed, runs
 
 
 def _file_line(report) -> str:
@@ -203,23 +213,40 @@ def _fetcher(url, delay, max_requests, ignore_robots, allow_private=True):
     return Fetcher(url, delay=delay, max_requests=max_requests, robots=not ignore_robots, allow_private=allow_private)
 
 
+def _moment(ctx, param, value):
+    """A CDX moment: 4 to 14 digits (YYYY, YYYYMMDD, YYYYMMDDhhmmss)."""
+    if value is not None and not (value.isdigit() and 4 <= len(value) <= 14):
+        raise click.BadParameter(f"{value!r} is not YYYYMMDD or YYYYMMDDhhmmss")
+    return value
+
+
 @cli.command(short_help="Archive a live blog from its URL.")
 @click.argument("url")
 @db_option(writes=True)
 @click.option("--via", type=click.Choice(["auto", *(source.name for source in WEB_SOURCES)]), default="auto",
               show_default=True, help="Force one source instead of the richest the site offers.")
 @click.option("--no-pages", is_flag=True, help="With the REST API, skip reading post pages for pingbacks.")
+@click.option("--wayback-url", default="https://web.archive.org", show_default=True,
+              help="--via wayback: the web archive's base URL (its CDX index and raw captures).")
+@click.option("--from", "since", callback=_moment, help="--via wayback: captures from this moment (YYYYMMDD[hhmmss]).")
+@click.option("--to", "until", callback=_moment, help="--via wayback: captures up to this moment (YYYYMMDD[hhmmss]).")
+@click.option("--captures", type=click.IntRange(min=1), help="--via wayback: at most the N newest captures of each URL.")
+@media_flag
 @fetcher_options
 @quiet_option
-def scrape(url, db_path, via, no_pages, delay, max_requests, ignore_robots, quiet):
+def scrape(url, db_path, via, no_pages, wayback_url, since, until, captures, media, delay, max_requests,
+           ignore_robots, quiet):
     """Archive a live blog from its root URL: REST API, else sitemaps, feeds and its pages.
     Finding no post is an error: nothing is written."""
     from .jobs.scrape import scrape as scrape_site
 
     fetcher = _fetcher(url, delay, max_requests, ignore_robots)
+    wayback = {"wayback_url": wayback_url, "wayback_from": since, "wayback_to": until,
+               "wayback_captures": str(captures or "")}
     with writing(db_path) as conn:
-        report = scrape_site(conn, url, via=via, fetcher=fetcher, pages=not no_pages,
+        report = scrape_site(conn, url, via=via, fetcher=fetcher, pages=not no_pages, wayback=wayback,
                              progress=_request_counter() if not quiet and sys.stderr.isatty() else None)
+        status = _media_after(conn, db_path, [report.run_id], True, quiet, delay) if media else 0
     if not quiet:
         if sys.stderr.isatty():
             click.echo("", err=True)
@@ -228,7 +255,7 @@ def scrape(url, db_path, via, no_pages, delay, max_requests, ignore_robots, quie
         click.echo(_summary(report.counts, report.problems, db_path))
     if report.error:
         click.echo(f"error: {report.error}", err=True)
-    sys.exit(1 if report.error else 0)
+    sys.exit(max(1 if report.error else 0, status))
 
 
 @cli.command(short_help="Re-sync archived sites: new and changed content.")
@@ -237,9 +264,10 @@ def scrape(url, db_path, via, no_pages, delay, max_requests, ignore_robots, quie
 @click.option("--full", is_flag=True, help="Complete reconciliation: re-read comments, mark what the blog no longer shows.")
 @click.option("--allow-private", is_flag=True,
               help="Fetch sites at loopback, private or link-local addresses (site URLs come from imported files).")
+@media_flag
 @fetcher_options
 @quiet_option
-def sync(db_path, only, full, allow_private, delay, max_requests, ignore_robots, quiet):
+def sync(db_path, only, full, allow_private, media, delay, max_requests, ignore_robots, quiet):
     """Re-sync archived sites from the web: new and changed content only, history kept.
 
     Exit status: 0 done, 1 done with problems, 2 failed (or another sync is running)."""
@@ -270,7 +298,113 @@ def sync(db_path, only, full, allow_private, delay, max_requests, ignore_robots,
             if not quiet:
                 click.echo(f"{url}: via {report.source or 'none'}, {report.requests} requests, {report.added} added, "
                            f"{report.updated} updated, {report.deleted} marked deleted, {problems} problems")
+            if media:
+                worst = max(worst, _media_sites(conn, db_path, [(site_id, url)], _media_options(
+                    delay=delay, allow_private=allow_private), quiet))
     sys.exit(worst)
+
+
+def _media_options(**options):
+    from .jobs.media import MediaOptions
+
+    return MediaOptions(**options)
+
+
+def _media_after(conn, db_path, run_ids, allow_private, quiet, delay=1.0) -> int:
+    """`--media`: the media run for the sites the runs just committed wrote; its exit status."""
+    from .archive.media import run_site
+
+    sites = list(dict.fromkeys(site for site in map(lambda run: run_site(conn, run), run_ids) if site))
+    return _media_sites(conn, db_path, sites, _media_options(delay=delay, allow_private=allow_private), quiet)
+
+
+def _media_sites(conn, db_path, sites, options, quiet) -> int:
+    """Archive each site's media, printing progress and a summary; 0, or 1 when a file failed."""
+    from .jobs.media import archive_media
+
+    worst = 0
+    for site_id, url in sites:
+        counter = _file_counter(url) if not quiet and sys.stderr.isatty() else None
+        report = archive_media(conn, db_path, site_id, url, options, progress=counter)
+        if counter:
+            click.echo("", err=True)
+        for line in report.failures[:FAILURES_SHOWN]:
+            click.echo(f"failed: {line}", err=True)
+        if len(report.failures) > FAILURES_SHOWN:
+            click.echo(f"failed: ... and {len(report.failures) - FAILURES_SHOWN} more (the media_urls table)", err=True)
+        if report.error:
+            click.echo(f"error: {report.error}", err=True)
+        if not quiet:
+            click.echo(_media_line(report))
+        if report.failed or report.refused or report.error:
+            worst = 1
+    return worst
+
+
+FAILURES_SHOWN = 20
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / 1e6:.1f} MB"
+
+
+def _file_counter(url):
+    """Files and bytes so far on the terminal, on one line."""
+    def show(files, count):
+        click.echo(f"\r{url}: {files} files, {_megabytes(count)}", err=True, nl=False)
+    return show
+
+
+def _media_line(report) -> str:
+    parts = [f"{report.fetched} fetched ({_megabytes(report.bytes)})", f"{report.had} already had",
+             f"{report.failed} failed"]
+    if report.unchanged:
+        parts.append(f"{report.unchanged} unchanged")
+    if report.not_local:
+        parts.append(f"{report.not_local} not in --uploads")
+    if report.other_hosts:
+        parts.append(f"{report.other_hosts} on other hosts not fetched (--hosts)")
+    if report.refused:
+        parts.append(f"{report.refused} at private addresses not fetched (--allow-private)")
+    return f"{report.url}: media: " + ", ".join(parts) + f"; {report.requests} requests"
+
+
+@cli.command(short_help="Archive the files the archived sites use.")
+@db_option(writes=True)
+@click.option("--site", "only", help="Only this site (its URL); default every site in the archive.")
+@click.option("--uploads", type=click.Path(exists=True, file_okay=False),
+              help="Take files from this local copy of wp-content/uploads instead of the network.")
+@click.option("--hosts", default="", help="Other hosts to fetch files from, comma-separated (host or host:port).")
+@click.option("--delay", default=1.0, show_default=True, type=float, help="Seconds between requests to a host.")
+@click.option("--max-bytes", default=512 << 20, show_default=True, type=click.IntRange(min=1),
+              help="Largest file fetched, in bytes.")
+@click.option("--max-requests", type=int, default=None, help="Stop after this many requests.")
+@click.option("--refresh", is_flag=True, help="Revalidate files held (conditional GETs) and ask gone ones again.")
+@click.option("--allow-private", is_flag=True,
+              help="Fetch from loopback, private or link-local addresses (file URLs come from imported files).")
+@quiet_option
+def media(db_path, only, uploads, hosts, delay, max_bytes, max_requests, refresh, allow_private, quiet):
+    """Archive the files the sites use: attachments, their sizes and originals, and the images,
+    audio, video and uploaded files their posts and comments reference. A re-run fetches only
+    what is missing; failed files are tried again on later runs (404 and 410 only with --refresh).
+
+    Exit status: 0 done, 1 some files failed, 2 could not run."""
+    from pathlib import Path
+
+    from .archive.media import sites as media_sites
+    from .text import site_key
+
+    click.get_current_context().meta[FAILED] = 2
+    must_exist(db_path)
+    options = _media_options(hosts=tuple(h for h in hosts.split(",") if h.strip()), delay=delay,
+                             max_bytes=max_bytes, max_requests=max_requests, refresh=refresh,
+                             allow_private=allow_private, uploads=Path(uploads) if uploads else None)
+    with writing(db_path) as conn:
+        sites = media_sites(conn, site_key(only) if only else None)
+        if not sites:
+            raise ArchiveError(db_path, f"no site{' ' + only if only else ''} with a URL to take media for")
+        status = _media_sites(conn, db_path, sites, options, quiet)
+    sys.exit(status)
 
 
 @cli.command(short_help="Print what a site exposes; writes nothing.")

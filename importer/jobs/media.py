@@ -1,0 +1,239 @@
+"""Archiving a site's media: the library call behind `wparchive media` (and `--media`).
+
+For each site: collect the URLs its attachments and HTML use and record them (new ones pending),
+then fetch what is wanted — never fetched, or failed for a passing reason whose wait is over —
+through the polite fetchers into the media folder, recording each file as it lands. Files
+already held are not asked again; `refresh` revalidates them with conditional GETs and asks the
+gone (404/410) again. A file that fails is recorded and the run goes on; the text archive was
+committed before any of this started, so nothing here can undo it.
+"""
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from ..archive import media as store
+from ..archive.media_folder import MediaFolder, contradiction
+from ..errors import BudgetExhausted, FetchError
+from ..media.collect import UPLOADS, Attachment, attachment_uses, html_uses, og_image_uses
+from ..media.hosts import MediaHosts
+from ..media.metadata import BrokenMetadata, attachment_metadata
+from ..web.addresses import first_not_public
+from ..web.download import DEADLINE, MAX_BYTES, Fetchers, download
+
+BATCH = 2000  # uses recorded per transaction while collecting
+PHOTON = ("i0.wp.com", "i1.wp.com", "i2.wp.com", "i3.wp.com")
+
+
+@dataclass
+class MediaOptions:
+    """How a media run fetches: the command's options."""
+    hosts: tuple[str, ...] = ()
+    delay: float = 1.0
+    max_bytes: int = MAX_BYTES
+    deadline: float = DEADLINE
+    max_requests: int | None = None
+    refresh: bool = False
+    allow_private: bool = True
+    uploads: Path | None = None  # a local copy of wp-content/uploads: no network
+    transport: object = None  # a requests adapter (tests); None: the network
+    sleep: object = time.sleep
+
+
+@dataclass
+class MediaReport:
+    """What one media run over one site did."""
+    url: str
+    found: int = 0  # URLs the site uses
+    new: int = 0  # of which first seen this run
+    fetched: int = 0
+    unchanged: int = 0  # revalidated with --refresh: the copy held is current
+    had: int = 0  # held already, not asked again
+    failed: int = 0
+    not_local: int = 0  # --uploads: not in the folder (left pending)
+    other_hosts: int = 0  # used but on hosts not allowed (--hosts adds them)
+    refused: int = 0  # on hosts at private addresses, without --allow-private
+    bytes: int = 0
+    requests: int = 0
+    problems: int = 0
+    error: str | None = None  # the run stopped (--max-requests)
+    failures: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict:
+        return {key: getattr(self, key) for key in ("found", "new", "fetched", "unchanged", "had", "failed",
+                                                    "not_local", "other_hosts", "refused", "bytes", "requests")}
+
+
+def archive_media(conn, db_path, site_id: int, site_url: str, options: MediaOptions, progress=None) -> MediaReport:
+    """Collect, record and fetch one site's media; `progress(files, bytes)` after each file."""
+    report = MediaReport(site_url)
+    with store.transaction(conn, db_path):
+        run_id = store.start_run(conn, site_id, site_url)
+    report.new = _record_uses(conn, db_path, site_id, site_url, run_id, report)
+    hosts = MediaHosts.of(site_url, options.hosts)
+    wanted = store.wanted(conn, site_id, refresh=options.refresh)
+    report.found = conn.execute("SELECT count(*) FROM media_urls WHERE site_id = ?", (site_id,)).fetchone()[0]
+    report.had = conn.execute("SELECT count(*) FROM media_urls WHERE site_id = ? AND file_id IS NOT NULL",
+                              (site_id,)).fetchone()[0] - sum(1 for w in wanted if w.file_id is not None)
+    allowed = [w for w in wanted if hosts.allows(w.url)]
+    report.other_hosts = len(wanted) - len(allowed)
+    if not options.allow_private and not options.uploads:
+        allowed = _public_only(allowed, report)
+    folder = MediaFolder(db_path)
+    if folder.root.is_dir():
+        folder.sweep()  # what a killed run was receiving
+    fetch = _from_uploads(options.uploads) if options.uploads else _from_web(_fetchers(hosts, options), options)
+    try:
+        for item in allowed:
+            fetch(conn, db_path, folder, item, report)
+            if progress:
+                progress(report.fetched + report.unchanged + report.failed, report.bytes)
+    except BudgetExhausted as stop:
+        report.error = str(stop)
+    finally:
+        report.requests = getattr(fetch, "requests", lambda: 0)()
+        with store.transaction(conn, db_path):
+            store.finish_run(conn, run_id, "ok" if report.error is None else "partial",
+                             json.dumps({**report.counts(), "problems": report.problems}), report.error)
+    return report
+
+
+def _public_only(wanted: list, report: MediaReport) -> list:
+    """The wanted URLs on public hosts. The others are left as they were, not counted as
+    attempts: the URLs came from an imported file, and --allow-private is the user's call."""
+    verdicts, public = {}, []
+    for item in wanted:
+        parts = urlsplit(item.url)
+        host = parts.hostname or ""
+        if host not in verdicts:
+            verdicts[host] = first_not_public(host, parts.port or 443)
+            if verdicts[host]:
+                report.failures.append(f"{item.url}: {host} is at {verdicts[host]}, a loopback, private, "
+                                       "link-local or reserved address: not fetched (--allow-private allows it)")
+        if verdicts[host]:
+            report.refused += 1
+        else:
+            public.append(item)
+    return public
+
+
+def _record_uses(conn, db_path, site_id, site_url, run_id, report) -> int:
+    """Every use the site's rows show, recorded in batches; broken metadata is a problem noted."""
+    new, batch = 0, []
+    for use in _uses(conn, site_id, site_url, lambda where, problem: _note(conn, db_path, run_id, report,
+                                                                               where, problem)):
+        batch.append(use)
+        if len(batch) >= BATCH:
+            new += _flush(conn, db_path, site_id, batch)
+    return new + _flush(conn, db_path, site_id, batch)
+
+
+def _flush(conn, db_path, site_id, batch) -> int:
+    with store.transaction(conn, db_path):
+        new = store.record_uses(conn, site_id, batch)
+    batch.clear()
+    return new
+
+
+def _note(conn, db_path, run_id, report, where, problem):
+    report.problems += 1
+    with store.transaction(conn, db_path):
+        store.record_problem(conn, run_id, where, problem, "its sizes not collected; the attachment's own file is")
+
+
+def _uses(conn, site_id, site_url, note):
+    """The uses of the site's attachments, post and comment HTML, and scraped og:images."""
+    for post_id, url, value in store.attachments(conn, site_id).fetchall():
+        try:
+            metadata = attachment_metadata(value)
+        except BrokenMetadata as error:
+            note(url or f"attachment {post_id}", f"_wp_attachment_metadata: {error}")
+            metadata = None
+        yield from attachment_uses(Attachment(post_id, url, metadata))
+    for post_id, url, content in store.post_html(conn, site_id):
+        yield from html_uses(content, url or site_url, post_id)
+    for post_id, comment_id, url, content in store.comment_html(conn, site_id):
+        yield from html_uses(content, url or site_url, post_id, comment_id)
+    for post_id, url in store.og_images(conn, site_id):
+        yield from og_image_uses(url, post_id)
+
+
+def _fetchers(hosts: MediaHosts, options: MediaOptions) -> Fetchers:
+    names = (hosts.site, *hosts.extra, *PHOTON, *((hosts.files_host,) if hosts.files_host else ()))
+    return Fetchers(names, delay=options.delay, max_requests=options.max_requests,
+                    allow_private=options.allow_private, transport=options.transport, sleep=options.sleep)
+
+
+def _from_web(fetchers: Fetchers, options: MediaOptions):
+    """One file from the web into the folder: stored and recorded, or its failure recorded."""
+    def fetch(conn, db_path, folder, item, report):
+        validators = (item.etag, item.last_modified) if item.file_id is not None else (None, None)
+        try:
+            with folder.receiving() as incoming:
+                got = download(fetchers, item.url, incoming, max_bytes=options.max_bytes,
+                               deadline=options.deadline, etag=validators[0], modified=validators[1])
+                stored = None if got.not_modified else incoming.keep()
+        except FetchError as error:
+            _failed(conn, db_path, item, report, error.reason if error.url == item.url else str(error), error.status)
+            return
+        except OSError as error:  # the media folder could not take the file (a full disk)
+            _failed(conn, db_path, item, report, f"could not be stored: {error.strerror or error}", None)
+            return
+        wrong = stored and contradiction(stored.mime_type, item.url, got.content_type)
+        if wrong:  # an error page served for the file: not the file
+            _drop_unrecorded(conn, folder, stored)
+            _failed(conn, db_path, item, report, wrong, got.status)
+            return
+        with store.transaction(conn, db_path):
+            if stored is None:
+                store.record_unchanged(conn, item.id, got.etag, got.last_modified)
+                report.unchanged += 1
+            else:
+                store.record_fetched(conn, item.id, stored, got.status, got.etag, got.last_modified)
+                report.fetched += 1
+                report.bytes += stored.bytes
+    fetch.requests = lambda: fetchers.requests
+    return fetch
+
+
+def _drop_unrecorded(conn, folder, stored):
+    """Remove bytes just stored that no media_files row holds (another URL may hold the same)."""
+    if not store.file_recorded(conn, stored.sha256):
+        (folder.base / stored.path).unlink(missing_ok=True)
+
+
+def _failed(conn, db_path, item, report, reason: str, status: int | None):
+    with store.transaction(conn, db_path):
+        store.record_failed(conn, item.id, reason, status)
+    report.failed += 1
+    report.failures.append(f"{item.url}: {reason}")
+
+
+def _from_uploads(uploads: Path):
+    """One file from a local copy of wp-content/uploads, matched by the path after /wp-content/uploads/."""
+    def fetch(conn, db_path, folder, item, report):
+        local = uploaded_path(uploads, item.url)
+        if local is None or not local.is_file():
+            report.not_local += 1
+            return
+        stored = folder.take(local)
+        with store.transaction(conn, db_path):
+            store.record_fetched(conn, item.id, stored, None)
+        report.fetched += 1
+        report.bytes += stored.bytes
+    return fetch
+
+
+def uploaded_path(uploads: Path, url: str) -> Path | None:
+    """Where the URL's file is in the local uploads folder; None for a URL outside the uploads
+    or one whose path would leave the folder."""
+    path = unquote(urlsplit(url).path)
+    if UPLOADS not in path:
+        return None
+    relative = path.split(UPLOADS, 1)[1]
+    parts = [part for part in relative.split("/") if part]
+    if not parts or any(part in (".", "..") or os.sep in part for part in parts):
+        return None
+    return uploads.joinpath(*parts)

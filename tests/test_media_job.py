@@ -1,0 +1,260 @@
+"""The media run end to end against a small local server: what is recorded and fetched, what a
+re-run asks again (nothing held, gone files only with --refresh, passing failures after their
+wait), --uploads with no network, and the command's output and exit status."""
+import hashlib
+import io
+import mimetypes
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from conftest import comment, item, rows, run_import, value, wxr
+from local_servers import QuietHandler, serving
+
+from importer.archive import connect
+from importer.cli import cli
+from importer.jobs.media import MediaOptions, archive_media, uploaded_path
+
+
+def png(colour, size=(4, 3)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "PNG")
+    return out.getvalue()
+
+
+PHOTO, THUMB, OTHER = png("red", (8, 6)), png("blue"), png("green")
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class Site:
+    """What the stand-in blog serves, and every request it was sent."""
+
+    def __init__(self):
+        self.files = {"/wp-content/uploads/2020/01/photo.jpg": PHOTO,
+                      "/wp-content/uploads/2020/01/photo-150x150.jpg": THUMB,
+                      "/wp-content/uploads/2020/01/copy-of-thumb.jpg": THUMB,  # the same bytes, another URL
+                      "/wp-content/uploads/2020/01/report.pdf": PDF,
+                      "/wp-content/uploads/2020/01/other.png": OTHER}
+        self.pages = {"/wp-content/uploads/2020/01/page.png": b"<!DOCTYPE html><html><body>Not found</body></html>"}
+        self.down = {"/wp-content/uploads/2020/01/flaky.png"}  # 503 until taken out
+        self.requests = []
+
+    def handler(self):
+        site = self
+
+        class Handler(QuietHandler):
+            def do_GET(self):
+                site.requests.append((self.path, self.headers.get("If-None-Match")))
+                body = site.files.get(self.path)
+                if self.path in site.down:
+                    return self.send(503, b"busy")
+                if self.path in site.pages:
+                    return self.send(200, site.pages[self.path], [("Content-Type", "text/html")])
+                if body is None:
+                    return self.send(404, b"no")
+                etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+                if self.headers.get("If-None-Match") == etag:
+                    return self.send(304, b"")
+                self.send(200, body, [("ETag", etag), ("Content-Type", mimetypes.guess_type(self.path)[0])])
+        return Handler
+
+    def asked(self, path) -> int:
+        return sum(1 for asked, _ in self.requests if asked == path)
+
+
+@pytest.fixture
+def site():
+    blog = Site()
+    with serving(blog.handler()) as base:
+        blog.base = base
+        blog.other = base.replace("127.0.0.1", "localhost")
+        yield blog
+
+
+def metadata(file, sizes):
+    inner = "".join(f's:{len(name)}:"{name}";a:1:{{s:4:"file";s:{len(f)}:"{f}";}}' for name, f in sizes.items())
+    return f'a:2:{{s:4:"file";s:{len(file)}:"{file}";s:5:"sizes";a:{len(sizes)}:{{{inner}}}}}'
+
+
+def export(base, other, broken=False) -> str:
+    uploads = f"{base}/wp-content/uploads/2020/01"
+    meta = 'a:2:{s:4:"file";garbage' if broken else metadata("2020/01/photo.jpg", {"thumbnail": "photo-150x150.jpg"})
+    attachment = item(10, "Photo", "", post_type="attachment", status="inherit", parent=1, extra=(
+        f"<wp:attachment_url>{uploads}/photo.jpg</wp:attachment_url>"
+        f"<wp:postmeta><wp:meta_key>_wp_attachment_metadata</wp:meta_key>"
+        f"<wp:meta_value><![CDATA[{meta}]]></wp:meta_value></wp:postmeta>"))
+    content = (f'<img src="{uploads}/photo-150x150.jpg" srcset="{uploads}/photo-150x150.jpg 150w, '
+               f'{uploads}/photo.jpg 800w"> <a href="/wp-content/uploads/2020/01/report.pdf">report</a> '
+               f'<img src="{uploads}/missing.png"> <img src="{uploads}/flaky.png"> <img src="{uploads}/page.png"> '
+               f'<img src="{other}/wp-content/uploads/2020/01/other.png">')
+    post = item(1, "Hello", content, extra=comment(5, content=f'<img src="{uploads}/copy-of-thumb.jpg">'))
+    return wxr(attachment, post).replace("http://fixture.example", base)
+
+
+@pytest.fixture
+def imported(site, db_path, write_wxr):
+    conn = connect(db_path)
+    run_import(conn, write_wxr(export(site.base, site.other)))
+    yield conn
+    conn.close()
+
+
+def run(conn, db_path, site, **options):
+    site_id, url = conn.execute("SELECT id, url FROM sites").fetchone()
+    return archive_media(conn, db_path, site_id, url, MediaOptions(delay=0, sleep=lambda seconds: None, **options))
+
+
+def statuses(conn) -> dict:
+    return {url.rsplit("/", 1)[1]: (status, http_status) for url, status, http_status in
+            rows(conn, "SELECT url, status, http_status FROM media_urls")}
+
+
+def test_a_run_records_every_use_and_fetches_the_allowed_files(imported, db_path, site):
+    report = run(imported, db_path, site)
+    assert statuses(imported) == {
+        "photo.jpg": ("fetched", 200), "photo-150x150.jpg": ("fetched", 200), "copy-of-thumb.jpg": ("fetched", 200),
+        "report.pdf": ("fetched", 200), "missing.png": ("failed", 404), "flaky.png": ("failed", 503),
+        "page.png": ("failed", 200), "other.png": ("pending", None)}
+    assert (report.fetched, report.failed, report.other_hosts, report.had) == (4, 3, 1, 0)
+    assert report.bytes == len(PHOTO) + 2 * len(THUMB) + len(PDF)
+    kinds = rows(imported, "SELECT u.url, m.kind, m.post_id IS NOT NULL, m.comment_id IS NOT NULL FROM media_uses m "
+                           "JOIN media_urls u ON u.id = m.url_id WHERE u.url LIKE '%photo%' OR u.url LIKE '%copy%' "
+                           "ORDER BY 1, 2")
+    assert [(url.rsplit("/", 1)[1], kind, by_comment) for url, kind, _, by_comment in kinds] == [
+        ("copy-of-thumb.jpg", "img", 1), ("photo-150x150.jpg", "img", 0), ("photo-150x150.jpg", "size", 0),
+        ("photo-150x150.jpg", "srcset", 0), ("photo.jpg", "attachment", 0), ("photo.jpg", "srcset", 0)]
+    assert site.asked("/wp-content/uploads/2020/01/other.png") == 0
+
+
+def test_the_same_bytes_under_two_urls_are_one_file_on_disk(imported, db_path, site):
+    run(imported, db_path, site)
+    files = rows(imported, "SELECT sha256, bytes, mime_type, width, height, path FROM media_files ORDER BY bytes")
+    assert len(files) == 3  # photo, thumb (twice), pdf
+    for sha256, size, mime_type, width, height, path in files:
+        stored = (db_path.parent / path).read_bytes()
+        assert hashlib.sha256(stored).hexdigest() == sha256 and len(stored) == size
+    assert {(f[2], f[3], f[4]) for f in files} == {("image/png", 8, 6), ("image/png", 4, 3),
+                                                   ("application/pdf", None, None)}
+    assert value(imported, "SELECT count(DISTINCT file_id) FROM media_urls WHERE url LIKE '%thumb%' "
+                           "OR url LIKE '%150x150%'") == 1
+    assert not list((db_path.parent / "archive.media").glob(".incoming-*"))
+
+
+def test_an_error_page_served_for_an_image_is_not_kept(imported, db_path, site):
+    run(imported, db_path, site)
+    error = value(imported, "SELECT last_error FROM media_urls WHERE url LIKE '%page.png'")
+    assert "text/html" in error
+    assert value(imported, "SELECT count(*) FROM media_files WHERE mime_type = 'text/html'") == 0
+
+
+def test_a_rerun_asks_only_for_what_is_missing(imported, db_path, site):
+    run(imported, db_path, site)
+    site.requests.clear()
+    again = run(imported, db_path, site)
+    assert site.requests == []  # held files, a 404, a failure still within its wait: nothing to ask
+    assert (again.fetched, again.had, again.failed, again.new) == (0, 4, 0, 0)
+
+
+def test_a_passing_failure_is_tried_again_once_its_wait_is_over(imported, db_path, site):
+    run(imported, db_path, site)
+    site.down.clear()
+    site.files["/wp-content/uploads/2020/01/flaky.png"] = OTHER
+    imported.execute("UPDATE media_urls SET fetched_at = '2000-01-01 00:00:00' WHERE status = 'failed'")
+    site.requests.clear()
+    again = run(imported, db_path, site)
+    assert [path for path, _ in site.requests if not path.endswith("robots.txt")] == [
+        "/wp-content/uploads/2020/01/flaky.png", "/wp-content/uploads/2020/01/page.png"]  # not the 404
+    assert statuses(imported)["flaky.png"] == ("fetched", 200)
+    assert value(imported, "SELECT attempts FROM media_urls WHERE url LIKE '%flaky.png'") == 2
+    assert again.fetched == 1
+
+
+def test_refresh_revalidates_held_files_and_asks_gone_ones_again(imported, db_path, site):
+    run(imported, db_path, site)
+    site.files["/wp-content/uploads/2020/01/missing.png"] = OTHER
+    site.requests.clear()
+    again = run(imported, db_path, site, refresh=True)
+    photo = [etag for path, etag in site.requests if path.endswith("/photo.jpg")]
+    assert photo and photo[0] is not None  # a conditional GET
+    assert again.unchanged == 4 and statuses(imported)["missing.png"] == ("fetched", 200)
+    assert statuses(imported)["photo.jpg"] == ("fetched", 304)
+
+
+def test_other_hosts_are_fetched_when_named(imported, db_path, site):
+    run(imported, db_path, site)
+    host = site.other.split("//")[1]
+    again = run(imported, db_path, site, hosts=(host,))
+    assert statuses(imported)["other.png"] == ("fetched", 200) and again.fetched == 1
+
+
+def test_broken_metadata_is_a_problem_and_the_run_goes_on(site, db_path, write_wxr):
+    conn = connect(db_path)
+    run_import(conn, write_wxr(export(site.base, site.other, broken=True)))
+    report = run(conn, db_path, site)
+    assert report.problems == 1 and report.fetched == 4
+    problem = value(conn, "SELECT problem FROM import_problems p JOIN import_runs r ON r.id = p.run_id "
+                          "WHERE r.source_file LIKE 'media %'")
+    assert problem.startswith("_wp_attachment_metadata: not a PHP-serialized array")
+    conn.close()
+
+
+def test_uploads_folder_with_no_network(site, db_path, write_wxr, tmp_path):
+    uploads = tmp_path / "uploads" / "2020" / "01"
+    uploads.mkdir(parents=True)
+    (uploads / "photo.jpg").write_bytes(PHOTO)
+    (uploads / "report.pdf").write_bytes(PDF)
+    conn = connect(db_path)
+    run_import(conn, write_wxr(export(site.base, site.other)))
+    report = run(conn, db_path, site, uploads=tmp_path / "uploads")
+    assert site.requests == []
+    assert (report.fetched, report.failed, report.requests) == (2, 0, 0)
+    assert statuses(conn)["photo.jpg"] == ("fetched", None) and statuses(conn)["missing.png"] == ("pending", None)
+    conn.close()
+
+
+def test_an_uploads_path_never_leaves_the_folder(tmp_path):
+    assert uploaded_path(tmp_path, "http://b.example/wp-content/uploads/2020/01/a%20b.jpg") == tmp_path / "2020/01/a b.jpg"
+    assert uploaded_path(tmp_path, "http://b.example/wp-content/uploads/../../etc/passwd") is None
+    assert uploaded_path(tmp_path, "http://b.example/wp-content/uploads/%2e%2e/x") is None
+    assert uploaded_path(tmp_path, "http://b.example/images/a.jpg") is None
+
+
+def test_the_command_summary_and_exit_status(imported, site, db_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["media", "--db", str(db_path), "--delay", "0", "--allow-private"])
+    assert result.exit_code == 1  # some files failed
+    assert "4 fetched" in result.stdout and "3 failed" in result.stdout
+    assert "1 on other hosts not fetched (--hosts)" in result.stdout
+    assert f"failed: {site.base}/wp-content/uploads/2020/01/missing.png: HTTP 404" in result.stderr
+    again = runner.invoke(cli, ["media", "--db", str(db_path), "--delay", "0", "--allow-private"])
+    assert again.exit_code == 0 and "0 fetched (0.0 MB), 4 already had, 0 failed" in again.stdout
+
+
+def test_import_with_media_fetches_after_the_text_is_committed(site, db_path, write_wxr):
+    attachment = item(10, "Photo", "", post_type="attachment", status="inherit", extra=(
+        "<wp:attachment_url>http://fixture.example/wp-content/uploads/2020/01/photo.jpg</wp:attachment_url>"))
+    export_file = write_wxr(wxr(attachment).replace("http://fixture.example", site.base))
+    result = CliRunner().invoke(cli, ["import", "--db", str(db_path), str(export_file), "--media", "--allow-private"])
+    assert result.exit_code == 0, result.output
+    assert "1 fetched" in result.stdout and "0 failed" in result.stdout
+    conn = connect(db_path)
+    assert value(conn, "SELECT count(*) FROM posts") == 1
+    assert statuses(conn) == {"photo.jpg": ("fetched", 200)}
+    conn.close()
+
+
+def test_the_command_could_not_run(tmp_path):
+    result = CliRunner().invoke(cli, ["media", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 2 and "no archive here" in result.stderr
+
+
+def test_private_addresses_are_refused_unless_allowed(site, db_path, write_wxr):
+    run_import(connect(db_path), write_wxr(export(site.base, site.other)))
+    result = CliRunner().invoke(cli, ["media", "--db", str(db_path), "--delay", "0", "--quiet"])
+    assert result.exit_code == 1 and "--allow-private allows it" in result.stderr and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1  # one line for the host, not one per file
+    assert site.requests == []
+    conn = connect(db_path)
+    assert value(conn, "SELECT count(*) FROM media_urls WHERE status != 'pending' OR attempts > 0") == 0
+    conn.close()
