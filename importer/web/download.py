@@ -59,7 +59,8 @@ class Fetchers:
         origin = host_of(url)
         if origin not in self.by_origin:
             parts = urlsplit(url)
-            self.by_origin[origin] = Fetcher(f"{parts.scheme}://{parts.netloc}/", delay=self.delay,
+            site = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/"  # no user:password@ sent along
+            self.by_origin[origin] = Fetcher(site, delay=self.delay,
                                              allow_private=self.allow_private, transport=self.transport,
                                              sleep=self.sleep)
         fetcher = self.by_origin[origin]
@@ -107,4 +108,5 @@ def _downloaded(response, conditional: bool) -> Downloaded:
 
 
 def _bare(netloc: str) -> str:
-    return netloc.lower().removeprefix("www.")
+    host, colon, port = netloc.lower().partition(":")
+    return host.rstrip(".").removeprefix("www.") + colon + port
