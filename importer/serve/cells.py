@@ -1,0 +1,142 @@
+"""Table views that fit a screen: a content cell becomes a short plain-text excerpt, and posts'
+titles and comments' excerpts link to the reader pages. Row pages keep the full sanitised HTML.
+
+Datasette 0.65 tells render_cell nothing about the page, so an ASGI wrapper notes the request's
+path in a context variable (per request, like Datasette's own) and, on a table page, leaves out
+the columns schema/metadata.json lists as default_hidden (content_text, provenance, private
+columns) unless the user chose columns, and shows html_page_size rows: a page then fits a screen.
+"""
+import html
+import re
+from contextvars import ContextVar
+from urllib.parse import parse_qsl, unquote, urlencode
+
+from markupsafe import Markup, escape
+
+from .settings import source
+
+EXCERPT_CHARS = 140
+_SCAN_CHARS = 4000  # enough markup to find the first words of even a block-heavy post
+_MARKUP = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<[^>]*>|\[/?[A-Za-z_][\w-]*(?:\s[^\]]*)?\]",
+                     re.S | re.I)
+READER = "/-/wparchive"
+TEXT_TABLES = ("posts", "comments")
+request_path: ContextVar[str] = ContextVar("wparchive_request_path", default="")
+
+
+def page_kind(path: str) -> str:
+    """table, row, query (a database's custom SQL) or other, from a Datasette page's path."""
+    parts = [unquote(p) for p in path.strip("/").split("/")]
+    if not parts or parts[0].startswith("-") or "." in parts[-1]:
+        return "other"
+    return {1: "query", 2: "table", 3: "row"}.get(len(parts), "other")
+
+
+def html_defaults(spec: dict) -> dict[str, list[tuple[str, str]]]:
+    """Per table, the arguments its HTML table page gets unless the user gave them: _nocol for each
+    default_hidden column, _size for html_page_size (the JSON API keeps Datasette's defaults)."""
+    defaults = {}
+    for table, entry in spec["tables"].items():
+        args = [("_nocol", column) for column in entry.get("default_hidden", [])]
+        if "html_page_size" in entry:
+            args.append(("_size", str(entry["html_page_size"])))
+        if args:
+            defaults[table] = args
+    return defaults
+
+
+def with_defaults(path: str, query_string: bytes, defaults: dict[str, list[tuple[str, str]]]) -> bytes:
+    """The query string a table page runs with; columns the user chose (_col / _nocol) are kept."""
+    table = unquote(path.rstrip("/").rsplit("/", 1)[-1])
+    if page_kind(path) != "table" or table not in defaults:
+        return query_string
+    given = {key for key, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)}
+    columns_chosen = bool(given & {"_col", "_nocol"})
+    extra = [(key, value) for key, value in defaults[table]
+             if key not in given and not (key == "_nocol" and columns_chosen)]
+    if not extra:
+        return query_string
+    added = urlencode(extra).encode("ascii")
+    return query_string + b"&" + added if query_string else added
+
+
+def table_views(app):
+    """ASGI wrapper: remembers the path for render_cell, trims table pages to their default columns."""
+    defaults = html_defaults(source())
+
+    async def wrapped(scope, receive, send):
+        if scope.get("type") != "http":
+            return await app(scope, receive, send)
+        path = scope.get("path", "")
+        scope = {**scope, "query_string": with_defaults(path, scope.get("query_string", b""), defaults)}
+        token = request_path.set(path)
+        try:
+            return await app(scope, receive, send)
+        finally:
+            request_path.reset(token)
+    return wrapped
+
+
+def field(row, name: str):
+    """A column of the row render_cell was given (a foreign key may come as {"value", "label"})."""
+    try:
+        value = row[name]
+    except (IndexError, KeyError, TypeError):
+        return None
+    return value.get("value") if isinstance(value, dict) else value
+
+
+def excerpt(value: str, limit: int = EXCERPT_CHARS) -> str:
+    """The first words of HTML as plain text, cut at a word boundary."""
+    text = " ".join(html.unescape(_MARKUP.sub(" ", value[:_SCAN_CHARS])).split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return cut + "…"
+
+
+def post_path(post_id) -> str:
+    return f"{READER}/posts/{int(post_id)}"
+
+
+def comment_path(post_id, wp_id) -> str:
+    return post_path(post_id) + (f"#comment-{int(wp_id)}" if wp_id is not None else "#comments")
+
+
+def link(href: str, text: str, css: str = "wparchive-read") -> Markup:
+    return Markup(f'<a class="{css}" href="{escape(href)}">{escape(text)}</a>')
+
+
+def short_cell(row, value, column: str, table: str | None) -> Markup | None:
+    """What a table view or query result shows instead of Datasette's cell; None keeps Datasette's.
+    Row pages (and any other page) keep the full cell."""
+    kind = page_kind(request_path.get())
+    if kind == "table" and table in TEXT_TABLES:
+        return table_cell(row, value, column, table)
+    if kind in ("table", "query") and table is None:
+        return query_cell(row, value, column)
+    return None
+
+
+def table_cell(row, value, column: str, table: str) -> Markup | None:
+    if column in ("content", "content_text") and isinstance(value, str):
+        short = excerpt(value)
+        post_id = field(row, "post_id")
+        if table == "comments" and column == "content" and isinstance(post_id, int):
+            return link(comment_path(post_id, field(row, "wp_id")), short or "(empty)")
+        return Markup(f'<span class="wparchive-excerpt">{escape(short)}</span>')
+    if table == "posts" and column == "title" and isinstance(field(row, "id"), int):
+        return link(post_path(field(row, "id")), value or "(untitled)")
+    return None
+
+
+def query_cell(row, value, column: str) -> Markup | None:
+    """Canned queries name the reader's ids post_id and comment_wp_id; those cells link to the post."""
+    if column == "post_id" and isinstance(value, int):
+        return link(post_path(value), str(value))
+    post_id = field(row, "post_id")
+    if column == "comment_wp_id" and isinstance(value, int) and isinstance(post_id, int):
+        return link(comment_path(post_id, value), str(value))
+    if column in ("content", "content_text") and isinstance(value, str):
+        return Markup(f'<span class="wparchive-excerpt">{escape(excerpt(value, 300))}</span>')
+    return None

@@ -1,0 +1,114 @@
+"""The reader pages' SQL: each function takes a sqlite3 connection (Datasette's execute_fn hands one
+over, so no row limit applies to a long thread) and returns plain dicts for the templates."""
+import sqlite3
+from urllib.parse import urlsplit
+
+PAGE_SIZE = 20
+LISTED = "type = 'post' AND status = 'publish'"
+
+
+def rows(conn, sql: str, params=()) -> list[dict]:
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    return [dict(row) for row in cursor.execute(sql, params)]
+
+
+def one(conn, sql: str, params=()) -> dict | None:
+    found = rows(conn, sql, params)
+    return found[0] if found else None
+
+
+def site(conn, site_id: int) -> dict | None:
+    return one(conn, "SELECT id, url, title, description, language, source, first_seen, last_seen "
+                     "FROM sites WHERE id = ?", (site_id,))
+
+
+def site_posts(conn, site_id: int, page: int, month: str | None, term_id: int | None) -> list[dict]:
+    """One page of the site's published posts, newest first (one more than a page: is there a next?)."""
+    where, params = [f"site_id = ? AND {LISTED}"], [site_id]
+    if month:
+        where.append("substr(coalesce(date_gmt, date), 1, 7) = ?")
+        params.append(month)
+    if term_id:
+        where.append("id IN (SELECT post_id FROM post_terms WHERE term_id = ?)")
+        params.append(term_id)
+    return rows(conn, f"SELECT id, wp_id, title, date, date_gmt, deleted_at FROM posts WHERE {' AND '.join(where)} "
+                      "ORDER BY date_gmt DESC, id DESC LIMIT ? OFFSET ?",
+                (*params, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE))
+
+
+def months(conn, site_id: int) -> list[dict]:
+    return rows(conn, "SELECT substr(coalesce(date_gmt, date), 1, 7) AS month, count(*) AS posts FROM posts "
+                      f"WHERE site_id = ? AND {LISTED} GROUP BY month ORDER BY month DESC", (site_id,))
+
+
+def categories(conn, site_id: int) -> list[dict]:
+    return rows(conn, "SELECT t.id, t.name, t.slug, count(pt.id) AS posts FROM terms t "
+                      "JOIN post_terms pt ON pt.term_id = t.id "
+                      "WHERE t.site_id = ? AND t.taxonomy = 'category' GROUP BY t.id ORDER BY t.name", (site_id,))
+
+
+def term(conn, term_id: int) -> dict | None:
+    return one(conn, "SELECT id, site_id, name, taxonomy FROM terms WHERE id = ?", (term_id,))
+
+
+def post(conn, post_id: int) -> dict | None:
+    return one(conn, "SELECT p.*, a.display_name AS author_name, s.title AS site_title, s.url AS site_url "
+                     "FROM posts p JOIN sites s ON s.id = p.site_id LEFT JOIN authors a ON a.id = p.author_id "
+                     "WHERE p.id = ?", (post_id,))
+
+
+def post_terms(conn, post_id: int) -> list[dict]:
+    return rows(conn, "SELECT t.id, t.name, t.taxonomy FROM post_terms pt JOIN terms t ON t.id = pt.term_id "
+                      "WHERE pt.post_id = ? AND t.taxonomy IN ('category', 'post_tag') "
+                      "ORDER BY t.taxonomy, t.name", (post_id,))
+
+
+def comments(conn, post_id: int) -> list[dict]:
+    return rows(conn, "SELECT id, wp_id, parent_id, parent_wp_id, author_name, author_url, date, date_gmt, "
+                      "content, type, status, deleted_at FROM comments WHERE post_id = ? "
+                      "ORDER BY coalesce(date_gmt, date), id", (post_id,))
+
+
+def versions(conn, post_id: int) -> list[dict]:
+    return rows(conn, "SELECT id, title, status, modified_gmt, captured_at FROM post_versions "
+                      "WHERE post_id = ? ORDER BY captured_at DESC, id DESC", (post_id,))
+
+
+def version(conn, post_id: int, version_id: int) -> dict | None:
+    return one(conn, "SELECT id, post_id, title, content, excerpt, status, modified_gmt, captured_at "
+                     "FROM post_versions WHERE post_id = ? AND id = ?", (post_id, version_id))
+
+
+def post_by_wp_id(conn, site_id: int, wp_id: int) -> int | None:
+    found = one(conn, "SELECT id FROM posts WHERE site_id = ? AND wp_id = ?", (site_id, wp_id))
+    return found and found["id"]
+
+
+def post_by_path(conn, site_id: int, path: str) -> int | None:
+    """The post an old link on the site named: its permalink under the site's URL (either scheme,
+    with or without www and the trailing slash), else the last path segment as a slug."""
+    home = one(conn, "SELECT url FROM sites WHERE id = ?", (site_id,))
+    if home is None:
+        return None
+    candidates = permalink_candidates(home["url"] or "", path)
+    marks = ", ".join("?" * len(candidates))
+    found = one(conn, f"SELECT id FROM posts WHERE site_id = ? AND url IN ({marks}) ORDER BY id LIMIT 1",
+                (site_id, *candidates))
+    slug = path.strip("/").rsplit("/", 1)[-1]
+    if found is None and slug:
+        found = one(conn, "SELECT id FROM posts WHERE site_id = ? AND slug = ? "
+                          "ORDER BY type = 'post' DESC, status = 'publish' DESC, id LIMIT 1", (site_id, slug))
+    return found and found["id"]
+
+
+def permalink_candidates(home: str, path: str) -> list[str]:
+    parts = urlsplit(home if "//" in home else f"//{home}")
+    host = parts.netloc.lower().removeprefix("www.")
+    tail = "/" + path.strip("/")
+    found = []
+    for scheme in ("https", "http"):
+        for netloc in (host, f"www.{host}"):
+            base = f"{scheme}://{netloc}{parts.path.rstrip('/')}{tail}"
+            found += [base, base + "/"] if tail != "/" else [base]
+    return found
