@@ -3,9 +3,10 @@
 One session per site: robots.txt honoured (RFC 9309, see robots.py), a delay between requests to
 the host, Retry-After on 429/503 within a total wait budget, retries with backoff on 5xx and
 dropped connections, connect/read timeouts and an overall deadline per request, a cap on response
-size, a descriptive User-Agent, redirects followed only within the site (same scheme and port, or
-an http to https upgrade), optionally only to public addresses, conditional GETs, and a request
-budget. Whatever fails or hits a limit is raised as FetchError with the URL and the reason.
+size (a body read whole, or written into a file as it arrives by `stream`), a descriptive
+User-Agent, redirects followed only within the site (same scheme and port, or an http to https
+upgrade), optionally only to public addresses, conditional GETs, and a request budget. Whatever
+fails or hits a limit is raised as FetchError with the URL and the reason.
 """
 import codecs
 import email.utils
