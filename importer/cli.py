@@ -246,15 +246,15 @@ def scrape(url, db_path, via, no_pages, wayback_url, since, until, captures, med
     with writing(db_path) as conn:
         report = scrape_site(conn, url, via=via, fetcher=fetcher, pages=not no_pages, wayback=wayback,
                              progress=_request_counter() if not quiet and sys.stderr.isatty() else None)
+        if not quiet:
+            if sys.stderr.isatty():
+                click.echo("", err=True)
+            click.echo(f"{url}: via {report.via}, {report.requests} requests in {report.seconds:.1f} s "
+                       f"(run {report.run_id})")
+            click.echo(_summary(report.counts, report.problems, db_path))
+        if report.error:
+            click.echo(f"error: {report.error}", err=True)
         status = _media_after(conn, db_path, [report.run_id], True, quiet, delay) if media else 0
-    if not quiet:
-        if sys.stderr.isatty():
-            click.echo("", err=True)
-        click.echo(f"{url}: via {report.via}, {report.requests} requests in {report.seconds:.1f} s "
-                   f"(run {report.run_id})")
-        click.echo(_summary(report.counts, report.problems, db_path))
-    if report.error:
-        click.echo(f"error: {report.error}", err=True)
     sys.exit(max(1 if report.error else 0, status))
 
 
@@ -360,6 +360,8 @@ def _media_line(report) -> str:
              f"{report.failed} failed"]
     if report.unchanged:
         parts.append(f"{report.unchanged} unchanged")
+    if report.gone:
+        parts.append(f"{report.gone} gone (404/410; --refresh asks again)")
     if report.not_local:
         parts.append(f"{report.not_local} not in --uploads")
     if report.other_hosts:

@@ -3,6 +3,7 @@ re-run asks again (nothing held, gone files only with --refresh, passing failure
 wait), --uploads with no network, and the command's output and exit status."""
 import hashlib
 import io
+import json
 import mimetypes
 
 import pytest
@@ -39,6 +40,7 @@ class Site:
         self.pages = {"/wp-content/uploads/2020/01/page.png": b"<!DOCTYPE html><html><body>Not found</body></html>"}
         self.down = {"/wp-content/uploads/2020/01/flaky.png"}  # 503 until taken out
         self.requests = []
+        self.rest_media = []
 
     def handler(self):
         site = self
@@ -46,6 +48,8 @@ class Site:
         class Handler(QuietHandler):
             def do_GET(self):
                 site.requests.append((self.path, self.headers.get("If-None-Match")))
+                if self.path.startswith("/wp-json/wp/v2/media?"):
+                    return self.send(200, json.dumps(site.rest_media).encode(), [("Content-Type", "application/json")])
                 body = site.files.get(self.path)
                 if self.path in site.down:
                     return self.send(503, b"busy")
@@ -258,3 +262,37 @@ def test_private_addresses_are_refused_unless_allowed(site, db_path, write_wxr):
     conn = connect(db_path)
     assert value(conn, "SELECT count(*) FROM media_urls WHERE status != 'pending' OR attempts > 0") == 0
     conn.close()
+
+
+def test_a_saved_page_gives_its_og_image(site, db_path, tmp_path):
+    page = tmp_path / "hello.html"
+    page.write_text(f"""<!DOCTYPE html><html><head><link rel="canonical" href="{site.base}/2020/01/hello/">
+<meta property="og:image" content="/wp-content/uploads/2020/01/photo.jpg"></head>
+<body class="single postid-5"><article id="post-5" class="post-5 post"><h1 class="entry-title">Hello</h1>
+<div class="entry-content"><p>Text</p></div></article></body></html>""")
+    conn = connect(db_path)
+    run_import(conn, page)
+    report = run(conn, db_path, site)
+    assert rows(conn, "SELECT u.url, m.kind FROM media_uses m JOIN media_urls u ON u.id = m.url_id") == [
+        (f"{site.base}/wp-content/uploads/2020/01/photo.jpg", "og_image")]
+    assert report.fetched == 1
+    conn.close()
+
+
+def test_rest_sizes_are_listed_once_for_a_site_archived_through_rest(imported, db_path, site):
+    uploads = f"{site.base}/wp-content/uploads/2020/01"
+    site.rest_media = [{"id": 10, "source_url": f"{uploads}/photo.jpg", "media_details": {
+        "original_image": "photo-original.jpg",
+        "sizes": {"medium": {"source_url": f"{uploads}/photo-300x200.jpg"}, "full": {"source_url": f"{uploads}/photo.jpg"},
+                  "odd": "not a size"}}}, {"id": 99, "media_details": None}, "junk"]
+    site_id = value(imported, "SELECT id FROM sites")
+    imported.executemany("INSERT INTO sync_state (site_id, key, value) VALUES (?, ?, ?)",
+                         [(site_id, "via", "rest"), (site_id, "rest_root", f"{site.base}/wp-json/")])
+    run(imported, db_path, site)
+    sizes = rows(imported, "SELECT u.url, m.kind FROM media_uses m JOIN media_urls u ON u.id = m.url_id "
+                           "WHERE m.kind IN ('size', 'original') ORDER BY 1")
+    assert sizes == [(f"{uploads}/photo-150x150.jpg", "size"), (f"{uploads}/photo-300x200.jpg", "size"),
+                     (f"{uploads}/photo-original.jpg", "original")]
+    site.requests.clear()
+    run(imported, db_path, site)
+    assert not any(path.startswith("/wp-json/") for path, _ in site.requests)  # attachments unchanged: not asked again

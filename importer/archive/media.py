@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..media import OG_IMAGE_KEY
 from .clock import now_utc
 from .lock import ArchiveLock
 
@@ -62,6 +63,19 @@ def attachments(conn, site_id: int):
         "WHERE p.site_id = ? AND p.type = 'attachment' ORDER BY p.id", (METADATA_KEY, site_id))
 
 
+def attachment_ids(conn, site_id: int) -> dict[int, int]:
+    """WordPress id -> post id of the site's attachments."""
+    return dict(conn.execute("SELECT wp_id, id FROM posts WHERE site_id = ? AND type = 'attachment' "
+                             "AND wp_id IS NOT NULL", (site_id,)))
+
+
+def attachments_signature(conn, site_id: int) -> str:
+    """What changes when an attachment is added or edited: how a run knows its REST sizes are read."""
+    count, newest = conn.execute("SELECT count(*), max(modified_gmt) FROM posts WHERE site_id = ? "
+                                 "AND type = 'attachment'", (site_id,)).fetchone()
+    return f"{count} {newest}"
+
+
 def post_html(conn, site_id: int):
     """(post id, post URL, content) of the site's posts that have content."""
     return conn.execute("SELECT id, url, content FROM posts WHERE site_id = ? AND content LIKE '%<%' "
@@ -75,9 +89,9 @@ def comment_html(conn, site_id: int):
 
 
 def og_images(conn, site_id: int):
-    """(post id, og:image URL) kept from scraped pages."""
-    return conn.execute("SELECT m.post_id, m.value FROM postmeta m JOIN posts p ON p.id = m.post_id "
-                        "WHERE p.site_id = ? AND m.key = 'og:image'", (site_id,))
+    """(post id, post URL, og:image URL) kept from scraped pages."""
+    return conn.execute("SELECT m.post_id, p.url, m.value FROM postmeta m JOIN posts p ON p.id = m.post_id "
+                        "WHERE p.site_id = ? AND m.key = ?", (site_id, OG_IMAGE_KEY))
 
 
 # -- recording ------------------------------------------------------------------------------------
@@ -102,6 +116,12 @@ def wanted(conn, site_id: int, refresh: bool = False, now: str | None = None) ->
     rows = conn.execute("SELECT id, url, status, file_id, etag, last_modified, http_status, attempts, fetched_at "
                         "FROM media_urls WHERE site_id = ? ORDER BY id", (site_id,)).fetchall()
     return [Wanted(*row[:6]) for row in rows if refresh or _due(row[2], row[6], row[7], row[8], now)]
+
+
+def gone_count(conn, site_id: int) -> int:
+    """URLs found gone (404/410) whose bytes are not held: a run without --refresh leaves them."""
+    return conn.execute("SELECT count(*) FROM media_urls WHERE site_id = ? AND status = 'failed' "
+                        "AND http_status IN (404, 410)", (site_id,)).fetchone()[0]
 
 
 def _due(status: str, http_status: int | None, attempts: int, fetched_at: str | None, now: str) -> bool:

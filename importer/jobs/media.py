@@ -15,14 +15,17 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..archive import media as store
+from ..archive import runs
 from ..archive.media_folder import MediaFolder, contradiction
 from ..errors import BudgetExhausted, FetchError
-from ..media.collect import UPLOADS, Attachment, attachment_uses, html_uses, og_image_uses
+from ..media.collect import UPLOADS, Attachment, attachment_uses, html_uses, og_image_uses, rest_media_uses
 from ..media.hosts import MediaHosts
 from ..media.metadata import BrokenMetadata, attachment_metadata
+from ..sources.rest import RestAPI
 from ..web.addresses import first_not_public
 from ..web.download import DEADLINE, MAX_BYTES, Fetchers, download
 
+SIZES_READ = "media_sizes_read"  # sync_state: the attachments (count, newest) whose REST sizes are recorded
 BATCH = 2000  # uses recorded per transaction while collecting
 PHOTON = ("i0.wp.com", "i1.wp.com", "i2.wp.com", "i3.wp.com")
 
@@ -52,6 +55,7 @@ class MediaReport:
     unchanged: int = 0  # revalidated with --refresh: the copy held is current
     had: int = 0  # held already, not asked again
     failed: int = 0
+    gone: int = 0  # 404/410 on an earlier run, not asked again until --refresh
     not_local: int = 0  # --uploads: not in the folder (left pending)
     other_hosts: int = 0  # used but on hosts not allowed (--hosts adds them)
     refused: int = 0  # on hosts at private addresses, without --allow-private
@@ -63,7 +67,7 @@ class MediaReport:
 
     def counts(self) -> dict:
         return {key: getattr(self, key) for key in ("found", "new", "fetched", "unchanged", "had", "failed",
-                                                    "not_local", "other_hosts", "refused", "bytes", "requests")}
+                                                    "not_local", "other_hosts", "refused", "gone", "bytes", "requests")}
 
 
 def archive_media(conn, db_path, site_id: int, site_url: str, options: MediaOptions, progress=None) -> MediaReport:
@@ -73,10 +77,14 @@ def archive_media(conn, db_path, site_id: int, site_url: str, options: MediaOpti
         run_id = store.start_run(conn, site_id, site_url)
     report.new = _record_uses(conn, db_path, site_id, site_url, run_id, report)
     hosts = MediaHosts.of(site_url, options.hosts)
+    fetchers = None if options.uploads else _fetchers(hosts, options)
+    if fetchers is not None:
+        report.new += _rest_sizes(conn, db_path, site_id, run_id, fetchers, report)
     wanted = store.wanted(conn, site_id, refresh=options.refresh)
     report.found = conn.execute("SELECT count(*) FROM media_urls WHERE site_id = ?", (site_id,)).fetchone()[0]
     report.had = conn.execute("SELECT count(*) FROM media_urls WHERE site_id = ? AND file_id IS NOT NULL",
                               (site_id,)).fetchone()[0] - sum(1 for w in wanted if w.file_id is not None)
+    report.gone = 0 if options.refresh else store.gone_count(conn, site_id)
     allowed = [w for w in wanted if hosts.allows(w.url)]
     report.other_hosts = len(wanted) - len(allowed)
     if not options.allow_private and not options.uploads:
@@ -84,7 +92,7 @@ def archive_media(conn, db_path, site_id: int, site_url: str, options: MediaOpti
     folder = MediaFolder(db_path)
     if folder.root.is_dir():
         folder.sweep()  # what a killed run was receiving
-    fetch = _from_uploads(options.uploads) if options.uploads else _from_web(_fetchers(hosts, options), options)
+    fetch = _from_uploads(options.uploads) if options.uploads else _from_web(fetchers, options)
     try:
         for item in allowed:
             fetch(conn, db_path, folder, item, report)
@@ -156,8 +164,34 @@ def _uses(conn, site_id, site_url, note):
         yield from html_uses(content, url or site_url, post_id)
     for post_id, comment_id, url, content in store.comment_html(conn, site_id):
         yield from html_uses(content, url or site_url, post_id, comment_id)
-    for post_id, url in store.og_images(conn, site_id):
-        yield from og_image_uses(url, post_id)
+    for post_id, url, image in store.og_images(conn, site_id):
+        yield from og_image_uses(image, url or site_url, post_id)
+
+
+def _rest_sizes(conn, db_path, site_id, run_id, fetchers, report) -> int:
+    """The sizes REST's `media_details` names, for a site archived through its REST API. The
+    scrape does not ask for them (its requests stay as recorded); this run asks once, and again
+    only when an attachment was added or edited since. New URLs recorded."""
+    state = runs.sync_state(conn, site_id)
+    root, signature = state.get("rest_root"), store.attachments_signature(conn, site_id)
+    if state.get("via") != "rest" or not root or state.get(SIZES_READ) == signature:
+        return 0
+    ids = store.attachment_ids(conn, site_id)
+    uses = []
+    try:
+        api = RestAPI(fetchers.for_url(root), root)
+        for item in api.pages("/wp/v2/media", _fields="id,source_url,media_details"):
+            if isinstance(item, dict) and item.get("id") in ids:
+                uses.extend(rest_media_uses(item, ids[item["id"]]))
+    except FetchError as error:
+        report.problems += 1
+        with store.transaction(conn, db_path):
+            store.record_problem(conn, run_id, root, f"media sizes not listed: {error}", "asked again next run")
+        return 0
+    with store.transaction(conn, db_path):
+        new = store.record_uses(conn, site_id, uses)
+        runs.save_sync_state(conn, site_id, {SIZES_READ: signature})
+    return new
 
 
 def _fetchers(hosts: MediaHosts, options: MediaOptions) -> Fetchers:

@@ -49,6 +49,23 @@ def attachment_uses(attachment: Attachment) -> Iterator[Use]:
         yield Use(urljoin(folder, original), "original", attachment.post_id)
 
 
+def rest_media_uses(item, post_id: int) -> Iterator[Use]:
+    """The sizes and original a REST media item's `media_details` names (the attachment's own
+    file is its archived attachment_url already)."""
+    details = item.get("media_details") if isinstance(item, dict) else None
+    own = absolute(item.get("source_url")) if isinstance(details, dict) else None
+    if own is None:
+        return
+    sizes = details.get("sizes")
+    for size in (sizes.values() if isinstance(sizes, dict) else ()):
+        url = absolute(size.get("source_url")) if isinstance(size, dict) and isinstance(size.get("source_url"), str) else None
+        if url and url != own:
+            yield Use(url, "size", post_id)
+    original = details.get("original_image")
+    if isinstance(original, str) and original and "/" not in original:
+        yield Use(urljoin(own.rsplit("/", 1)[0] + "/", original), "original", post_id)
+
+
 _SCALED = re.compile(r"^(.+)-scaled(\.[A-Za-z0-9]+)$")
 
 
@@ -150,8 +167,8 @@ def absolute(url: str | None, base: str | None = None) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
-def og_image_uses(url: str | None, post_id: int) -> Iterator[Use]:
+def og_image_uses(url: str | None, base: str | None, post_id: int) -> Iterator[Use]:
     """The picture a scraped page announced for sharing (og:image)."""
-    url = absolute(url)
+    url = absolute(url, base)
     if url:
         yield Use(url, "og_image", post_id)

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from lxml import etree, html
 
+from ..media import OG_IMAGE_KEY
 from ..model import Comment, Post, Problem, Site, TermRef
 from ..text import html_to_text
 
@@ -190,6 +191,7 @@ def _post(doc, url: str) -> Post | None:
         post.title = _PROTECTED.sub("", post.title or "") or None
     post.comments = _comments(doc)
     post.terms = _post_terms(container)
+    post.meta = [(OG_IMAGE_KEY, image) for image in doc.xpath('//meta[@property="og:image"]/@content')[:1] if image]
     return post
 
 
