@@ -1,0 +1,223 @@
+"""The reader pages and the short table views, served by a real Datasette (0.65, and 1.0 where its
+environment is installed) over an archive built from the theme unit test data (a comment thread
+ten levels deep, pingbacks, trackbacks, a pending comment) and small exports made here."""
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from bs4 import BeautifulSoup
+
+from conftest import WXR_HEAD, comment, corpus_dir, item, run_import, wxr
+from local_servers import wait_until_serving
+from test_datasette import free_port, pythons
+from importer import connect
+from importer.serve.thread import discussion
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = ('<p>Hi</p><script>alert(1)</script><img src="https://tracker.example/x.gif" onerror="alert(2)">'
+           '<a href="javascript:alert(3)" onclick="alert(4)">link</a>')
+READER_HEAD = WXR_HEAD.replace("http://fixture.example", "https://reader.example")
+
+
+def reader_item(post_id, content, extra="", title="Estuary notes"):
+    return item(post_id, title=title, content=content, extra=extra).replace(
+        f"http://fixture.example/?p={post_id}</link>", f"https://reader.example/2020/01/estuary-{post_id}/</link>")
+
+
+def discussion_comments() -> str:
+    """A thread whose middle comment is pending (its approved reply must still show), spam, a
+    pingback and a hostile comment."""
+    return "".join([comment(1, author="Ann", content="First!"),
+                    comment(2, parent=1, author="Bob", content="Reply to Ann"),
+                    comment(3, parent=2, approved="0", author="Cy", content="Pending reply"),
+                    comment(4, parent=3, author="Dee", content="Reply to the pending one"),
+                    comment(5, approved="spam", author="Spammer", content="Buy now"),
+                    comment(6, comment_type="pingback", author="Other blog", content="[...] linked here [...]"),
+                    comment(7, author="Mallory", content=HOSTILE)])
+
+
+@pytest.fixture(scope="module")
+def archive_path(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("reader")
+    path = folder / "archive.db"
+    conn = connect(path)
+    run_import(conn, corpus_dir() / "wxr" / "theme-unit-test-data.xml")
+    first = folder / "reader-1.xml"
+    first.write_text(wxr(reader_item(10, "<p>The tide was high.</p>\n<p>Curlews called.</p>", discussion_comments()),
+                         *(reader_item(n, f"<p>Post {n}</p>", title=f"Post {n}") for n in range(20, 45)),
+                         head=READER_HEAD))
+    run_import(conn, first)
+    second = folder / "reader-2.xml"
+    second.write_text(wxr(reader_item(10, "<p>The tide was low.</p>\n<p>Curlews called.</p>", discussion_comments()),
+                          head=READER_HEAD.replace("Mon, 02 Mar 2020", "Mon, 01 Jun 2020")))  # a later export
+    run_import(conn, second)
+    conn.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def db(archive_path):
+    conn = connect(archive_path)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="module", params=list(pythons()))
+def server(request, archive_path):
+    python = Path(request.param)
+    if not python.exists():
+        pytest.skip(f"{python} not installed (scripts/test installs it)")
+    port = free_port()
+    process = subprocess.Popen([str(python), "-m", "importer", "serve", "--db", str(archive_path), "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    wait_until_serving(process, port)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(10)
+
+
+def page(url, status=200) -> BeautifulSoup:
+    response = requests.get(url, timeout=10, allow_redirects=False)
+    assert response.status_code == status, response.text[:500]
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def post_id(db, title, site="wpthemetestdata.wordpress.com") -> int:
+    return db.execute("SELECT p.id FROM posts p JOIN sites s ON s.id = p.site_id WHERE p.title = ? AND s.url_key = ?",
+                      (title, site)).fetchone()[0]
+
+
+def comment_parent(element) -> str | None:
+    parent = element.find_parent("li", class_="comment")
+    return parent["id"] if parent else None
+
+
+def test_thread_nests_as_the_archive_links_replies(server, db):
+    post = post_id(db, "Template: Comments")
+    soup = page(f"{server}/-/wparchive/posts/{post}")
+    expected = {f"comment-{wp_id}": parent and f"comment-{parent}" for wp_id, parent in db.execute(
+        "SELECT c.wp_id, p.wp_id FROM comments c LEFT JOIN comments p ON p.id = c.parent_id "
+        "WHERE c.post_id = ? AND c.status = 'approved' AND c.type NOT IN ('pingback', 'trackback')", (post,))}
+    shown = {li["id"]: comment_parent(li) for li in soup.select("ol.comments li.comment")}
+    assert shown == expected
+    depth = max(len(li.find_parents("li", class_="comment")) for li in soup.select("li.comment"))
+    assert depth == 9  # ten levels
+    assert soup.select_one("article.post h1.post-title").get_text() == "Template: Comments"
+
+
+def test_pending_spam_and_trash_hidden_unless_asked(server, db):
+    post = post_id(db, "Estuary notes", "reader.example")
+    default = page(f"{server}/-/wparchive/posts/{post}")
+    shown = [li.select_one(".comment-author").get_text() for li in default.select("li.comment")]
+    assert shown == ["Ann", "Bob", "Dee", "Mallory"]
+    assert "orphan" in default.select_one("#comment-4")["class"]  # its parent is pending: not lost
+    assert "2 pending, spam or trashed comments hidden" in default.select_one(".hidden-comments").get_text()
+    everything = page(f"{server}/-/wparchive/posts/{post}?all=1")
+    assert [li["id"] for li in everything.select("li.comment")] == [f"comment-{n}" for n in (1, 2, 3, 4, 5, 7)]
+    assert comment_parent(everything.select_one("#comment-4")) == "comment-3"
+    assert "status-pending" in everything.select_one("#comment-3")["class"]
+
+
+def test_pingbacks_listed_apart(server, db):
+    post = post_id(db, "Template: Pingbacks And Trackbacks")
+    soup = page(f"{server}/-/wparchive/posts/{post}")
+    pings = db.execute("SELECT count(*) FROM comments WHERE post_id = ? AND type IN ('pingback', 'trackback') "
+                       "AND status = 'approved'", (post,)).fetchone()[0]
+    assert pings > 0 and len(soup.select("ul.pings li.ping")) == pings
+    assert not soup.select("ol.comments li.ping") and not soup.select("ul.pings li.comment")
+    assert "Ping 1 « What’s a tellyworth?" in soup.select_one("ul.pings").get_text()  # entities read once
+
+
+def test_hostile_comment_is_inert(server, db):
+    post = post_id(db, "Estuary notes", "reader.example")
+    text = requests.get(f"{server}/-/wparchive/posts/{post}", timeout=10).text
+    soup = BeautifulSoup(text, "html.parser")
+    assert "link" in soup.select_one("#comment-7 .comment-content").get_text()
+    for forbidden in ("alert(1)", "onerror", "onclick", "javascript:", 'src="https://tracker.example'):
+        assert forbidden not in text
+
+
+def test_old_links_redirect_to_the_post(server, db):
+    post = post_id(db, "Estuary notes", "reader.example")
+    site = db.execute("SELECT site_id FROM posts WHERE id = ?", (post,)).fetchone()[0]
+    for old in (f"/p/10", "/path/2020/01/estuary-10/", "/path/2020/01/estuary-10", "/path/?p=10", "/path/estuary-notes-x/post-10"):
+        response = requests.get(f"{server}/-/wparchive/sites/{site}{old}", timeout=10, allow_redirects=False)
+        assert response.status_code == 302, old
+        assert urlsplit(response.headers["location"]).path == f"/-/wparchive/posts/{post}", old
+    for missing in ("/p/999999", "/path/no/such/post/"):
+        assert requests.get(f"{server}/-/wparchive/sites/{site}{missing}", timeout=10).status_code == 404
+
+
+def test_site_page_lists_posts_newest_first_with_pages(server, db):
+    site = db.execute("SELECT id FROM sites WHERE url_key = 'reader.example'").fetchone()[0]
+    first = page(f"{server}/-/wparchive/sites/{site}")
+    listed = [int(li["data-post-id"]) for li in first.select("ol.posts li.post-summary")]
+    second = page(f"{server}/-/wparchive/sites/{site}{first.select_one('nav.pages a[rel=next]')['href']}")
+    listed += [int(li["data-post-id"]) for li in second.select("ol.posts li.post-summary")]
+    expected = [row[0] for row in db.execute("SELECT id FROM posts WHERE site_id = ? AND type = 'post' AND "
+                                             "status = 'publish' ORDER BY date_gmt DESC, id DESC", (site,))]
+    assert listed == expected and len(expected) == 26
+    assert second.select_one("nav.pages a[rel=prev]") and not second.select_one("nav.pages a[rel=next]")
+    month = first.select_one("nav.months a.month")
+    in_month = page(f"{server}/-/wparchive/sites/{site}{month['href']}")
+    dates = [li.select_one("time")["datetime"][:7] for li in in_month.select("li.post-summary")]
+    assert set(dates) == {month["href"].split("=")[1]} and len(dates) == 20 and in_month.select_one("a[rel=next]")
+    assert month.get_text().endswith(f"({len(expected)})")
+
+
+def test_versions_viewable_with_what_changed(server, db):
+    post = post_id(db, "Estuary notes", "reader.example")
+    soup = page(f"{server}/-/wparchive/posts/{post}")
+    assert "The tide was low." in soup.select_one("div.post-content").get_text()
+    assert "wxr" in soup.select_one("footer.provenance").get_text()
+    [version] = soup.select("ol.versions li.version")
+    earlier = page(server + version.select_one("a")["href"])
+    assert "The tide was high." in earlier.select_one("div.post-content").get_text()
+    diff = page(server + version.select_one("a.diff-link")["href"])
+    assert [s.get_text() for s in diff.select("pre.diff .removed")] == ["- The tide was high."]
+    assert [s.get_text() for s in diff.select("pre.diff .added")] == ["+ The tide was low."]
+
+
+def test_table_pages_show_excerpts_and_link_to_the_reader(server, db):
+    post = post_id(db, "Template: Comments")
+    soup = page(f"{server}/archive/posts?id={post}")
+    headers = [th.get("data-column") for th in soup.select("table.rows-and-columns th")]
+    assert "content" in headers and "content_text" not in headers
+    assert soup.select_one("td.col-title a")["href"] == f"/-/wparchive/posts/{post}"
+    excerpt = soup.select_one("td.col-content").get_text()
+    assert 0 < len(excerpt) <= 141 and "<" not in excerpt
+    full = page(f"{server}/archive/posts/{post}")  # the row page keeps the rendered HTML
+    assert full.select_one("td.col-content .wparchive-html") is not None
+    chosen = page(f"{server}/archive/posts?id={post}&_col=content_text")
+    assert "content_text" in [th.get("data-column") for th in chosen.select("table.rows-and-columns th")]
+    [row] = requests.get(f"{server}/archive/posts.json?id={post}&_shape=array", timeout=10).json()
+    assert row["content_text"] and "<ul>" in row["content"]  # the JSON API is untouched
+    comments = page(f"{server}/archive/comments?post_id={post}&wp_id=881")
+    assert comments.select_one("td.col-content a")["href"] == f"/-/wparchive/posts/{post}#comment-881"
+
+
+def test_post_thread_takes_the_wordpress_id_and_links(server, db):
+    post = post_id(db, "Template: Comments")
+    site, wp_id = db.execute("SELECT site_id, wp_id FROM posts WHERE id = ?", (post,)).fetchone()
+    soup = page(f"{server}/archive/post_thread?site={site}&wp_id={wp_id}")
+    assert {a["href"] for a in soup.select("td.col-post_id a")} == {f"/-/wparchive/posts/{post}"}
+    assert soup.select_one("td.col-comment_wp_id a")["href"].startswith(f"/-/wparchive/posts/{post}#comment-")
+    by_url = requests.get(f"{server}/archive/post_thread.json?site=https://wpthemetestdata.wordpress.com"
+                          f"&wp_id={wp_id}&_shape=array", timeout=10).json()
+    assert len(by_url) == 20
+
+
+def entry(id_, parent=None, status="approved", type_="comment"):
+    return {"id": id_, "parent_id": parent, "status": status, "type": type_}
+
+
+def test_thread_survives_cycles_and_closes_every_level():
+    comments = [entry(1), entry(2, 1), entry(3, 2), entry(4, 1), entry(5, 6), entry(6, 5), entry(7, None, "spam"),
+                entry(8, None, type_="trackback")]
+    talk = discussion(comments)
+    assert [(e.comment["id"], e.depth) for e in talk.thread] == [(1, 0), (2, 1), (3, 2), (4, 1), (5, 0), (6, 1)]
+    opened = sum(e.has_replies for e in talk.thread)
+    assert opened == sum(e.closes for e in talk.thread) == 3
+    assert [c["id"] for c in talk.pings] == [8] and talk.hidden == 1
