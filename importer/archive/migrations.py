@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import NewerSchemaError
+from .bulk import DEFAULT_AUTOMERGE
 from .clock import now_utc
-from .schema import schema_sql, statements
+from .schema import schema_sql, schema_text, statements
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,26 @@ def _media_store(conn):
     conn.execute("DROP VIEW IF EXISTS media")
 
 
+def _search_every_language(conn):
+    """The search index holds the derived text that finds words inside CJK text (schema/fts.sql):
+    the old index and its triggers go, the new ones come from fts.sql and are filled from the rows,
+    with the merge setting a bulk load leaves."""
+    for table in ("posts", "comments"):
+        for event in ("insert", "delete", "update"):
+            conn.execute(f"DROP TRIGGER IF EXISTS {table}_fts_{event}")
+        conn.execute(f"DROP TABLE IF EXISTS {table}_fts")
+    for statement in statements(schema_text("fts.sql")):
+        conn.execute(statement)
+    for table in ("posts", "comments"):
+        conn.execute(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('rebuild')")
+        conn.execute(f"INSERT INTO {table}_fts ({table}_fts, rank) VALUES ('automerge', ?)", (DEFAULT_AUTOMERGE,))
+
+
 MIGRATIONS = (
     Migration(1, "import_runs_size", _import_runs_size),
     Migration(2, "versions_dated_by_evidence", _versions_dated_by_evidence),
     Migration(3, "media_store", _media_store),
+    Migration(4, "search_every_language", _search_every_language),
 )
 LATEST = MIGRATIONS[-1].number
 

@@ -9,6 +9,7 @@ from .media import archived_copies
 from .media import routes as media_routes
 from .private import HIDE_SETTING, hide_private_columns
 from .sanitise import sanitised
+from .search import search_routes
 
 __all__ = ["sanitised"]  # the reader's pages: plugin.sanitised(html, media=lookup)
 
@@ -44,4 +45,4 @@ def prepare_connection(conn, datasette):
 
 @hookimpl
 def register_routes():
-    return [*media_routes()]
+    return [*media_routes(), *search_routes()]
