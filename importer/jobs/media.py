@@ -86,7 +86,7 @@ def archive_media(conn, db_path, site_id: int, site_url: str, options: MediaOpti
                               (site_id,)).fetchone()[0] - sum(1 for w in wanted if w.file_id is not None)
     report.gone = 0 if options.refresh else store.gone_count(conn, site_id)
     allowed = [w for w in wanted if hosts.allows(w.url)]
-    report.other_hosts = len(wanted) - len(allowed)
+    report.other_hosts = sum(1 for w in wanted if w.file_id is None and not hosts.allows(w.url))
     if not options.allow_private and not options.uploads:
         allowed = _public_only(allowed, report)
     folder = MediaFolder(db_path)
