@@ -66,7 +66,8 @@ def problem_count(conn) -> int:
 
 _POST_COLUMNS = ("id", "wp_id", "type", "status", "title", "slug", "url", "guid", "date", "date_gmt", "modified",
                  "modified_gmt", "author_id", "author_login", "parent_id", "parent_wp_id", "menu_order", "content",
-                 "excerpt", "comment_status", "ping_status", "password", "sticky", "attachment_url", "deleted_at")
+                 "excerpt", "comment_status", "ping_status", "password", "sticky", "attachment_url", "deleted_at",
+                 "source")
 _COMMENT_COLUMNS = ("id", "wp_id", "parent_id", "parent_wp_id", "user_id", "user_wp_id", "author_name",
                     "author_email", "author_url", "author_ip", "date", "date_gmt", "content", "type", "status",
                     "deleted_at")
@@ -171,3 +172,9 @@ def _dicts(conn, sql: str, *params) -> list[dict]:
 
 def post_count(conn, site_id: int) -> int:
     return conn.execute("SELECT count(*) FROM posts WHERE site_id = ?", (site_id,)).fetchone()[0]
+
+
+def post_at_url(conn, site_id: int, url: str) -> tuple[int, int | None] | None:
+    """(archive id, WordPress id) of the site's post at this address, if archived."""
+    return conn.execute("SELECT id, wp_id FROM posts WHERE url = ? AND site_id = ? ORDER BY id LIMIT 1",
+                        (url, site_id)).fetchone()

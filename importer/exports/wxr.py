@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from email.utils import format_datetime
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ..archive import read
 from .clean import Removed, cleaned, pieces
@@ -182,13 +183,28 @@ class SiteWriter:
         if post["parent_id"] is not None:
             parent = read.wp_id_of_post(self.conn, post["parent_id"])
             return parent if parent is not None else self.unnumbered.get(post["parent_id"], 0)
+        if post["parent_wp_id"] is None and post["type"] == "page" and post["url"]:
+            return self._parent_by_address(post["url"])
         return post["parent_wp_id"] or 0
+
+    def _parent_by_address(self, url: str) -> int:
+        """A page scraped from its HTML knows its parent only by its address: /about/contact/ is
+        the child of the page at /about/."""
+        parts = urlsplit(url)
+        segments = [s for s in parts.path.split("/") if s]
+        if len(segments) < 2 or parts.query:
+            return 0
+        parent_url = urlunsplit((parts.scheme, parts.netloc, "/".join(["", *segments[:-1], ""]), "", ""))
+        found = read.post_at_url(self.conn, self.site["id"], parent_url)
+        if not found:
+            return 0
+        return found[1] if found[1] is not None else self.unnumbered.get(found[0], 0)
 
     def _item(self, xf, post):
         wp_id = self._wp_id(post["id"], post["wp_id"])
         where = f"post {wp_id}"
         base = (self.site["url"] or "http://" + self.site["url_key"]).rstrip("/")
-        content, attachment_url = post["content"] or "", post["attachment_url"]
+        content, attachment_url = _as_written(post), post["attachment_url"]
         if self.options.rewrite_url:
             content = self.options.rewrite_url.content(content)
             attachment_url = self.options.rewrite_url.url(attachment_url) if attachment_url else None
@@ -211,7 +227,7 @@ class SiteWriter:
             self._plain(xf, WP + "post_modified_gmt", post["modified_gmt"] or post["date_gmt"] or ZERO_DATE)
             self._text(xf, WP + "comment_status", post["comment_status"] or "open", where, "comment_status")
             self._text(xf, WP + "ping_status", post["ping_status"] or "closed", where, "ping_status")
-            self._text(xf, WP + "post_name", post["slug"] or "", where, "slug")
+            self._text(xf, WP + "post_name", post["slug"] or _slug_in(post["url"]), where, "slug")
             self._text(xf, WP + "status", post["status"] or "publish", where, "status")
             self._plain(xf, WP + "post_parent", self._parent(post))
             self._plain(xf, WP + "menu_order", post["menu_order"] or 0)
@@ -270,6 +286,25 @@ class SiteWriter:
             self._meta(xf, "commentmeta", meta, where)
         xf.write("\n")
         self.report.counts["comments"] += 1
+
+
+def _as_written(post) -> str:
+    """The post's content as WordPress should keep it. A scrape archived the HTML WordPress rendered
+    (paragraphs already made): given back as it is, WordPress would render it again (wpautop adds
+    <p> and <br> around tags); inside a Custom HTML block it is shown exactly as archived."""
+    content = post["content"] or ""
+    if post["source"] in (None, "wxr") or not content.strip() or "<!-- wp:" in content:
+        return content
+    return f"<!-- wp:html -->\n{content}\n<!-- /wp:html -->"
+
+
+def _slug_in(url: str | None) -> str:
+    """The slug a pretty permalink ends in (/2020/01/a-post/ -> a-post); '' for ?p=N addresses."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    return unquote(segments[-1]) if segments and not parts.query else ""
 
 
 def _rfc822(date_gmt: str | None) -> str:
