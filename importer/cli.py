@@ -350,8 +350,8 @@ def _megabytes(count: int) -> str:
 
 def _file_counter(url):
     """Files and bytes so far on the terminal, on one line."""
-    def show(files, count):
-        click.echo(f"\r{url}: {files} files, {_megabytes(count)}", err=True, nl=False)
+    def show(files, wanted, count):
+        click.echo(f"\r{url}: {files}/{wanted} files, {_megabytes(count)}", err=True, nl=False)
     return show
 
 

@@ -231,6 +231,7 @@ def test_the_command_summary_and_exit_status(imported, site, db_path):
     assert "4 fetched" in result.stdout and "3 failed" in result.stdout
     assert "1 on other hosts not fetched (--hosts)" in result.stdout
     assert f"failed: {site.base}/wp-content/uploads/2020/01/missing.png: HTTP 404" in result.stderr
+    assert "\r" not in result.stderr  # no progress line where there is no terminal
     again = runner.invoke(cli, ["media", "--db", str(db_path), "--delay", "0", "--allow-private"])
     assert again.exit_code == 0 and "0 fetched (0.0 MB), 4 already had, 0 failed" in again.stdout
 
@@ -296,3 +297,16 @@ def test_rest_sizes_are_listed_once_for_a_site_archived_through_rest(imported, d
     site.requests.clear()
     run(imported, db_path, site)
     assert not any(path.startswith("/wp-json/") for path, _ in site.requests)  # attachments unchanged: not asked again
+
+
+def test_progress_counts_files_and_the_bytes_of_a_file_as_it_arrives(imported, db_path, site):
+    big = b"%PDF-1.4\n" + bytes(3 << 20)
+    site.files["/wp-content/uploads/2020/01/report.pdf"] = big
+    seen = []
+    site_id, url = imported.execute("SELECT id, url FROM sites").fetchone()
+    report = archive_media(imported, db_path, site_id, url, MediaOptions(delay=0, sleep=lambda s: None),
+                           progress=lambda files, wanted, count: seen.append((files, wanted, count)))
+    assert seen[-1] == (7, 7, report.bytes)
+    mid_file = [(a, b) for a, b in zip(seen, seen[1:]) if a[0] == b[0] and a[2] < b[2]]
+    assert mid_file  # bytes shown while a file was still arriving, before its count went up
+    assert [count for _, _, count in seen] == sorted(count for _, _, count in seen)

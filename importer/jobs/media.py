@@ -71,7 +71,8 @@ class MediaReport:
 
 
 def archive_media(conn, db_path, site_id: int, site_url: str, options: MediaOptions, progress=None) -> MediaReport:
-    """Collect, record and fetch one site's media; `progress(files, bytes)` after each file."""
+    """Collect, record and fetch one site's media; `progress(files done, files wanted, bytes)`
+    after each file and as a large one arrives."""
     report = MediaReport(site_url)
     with store.transaction(conn, db_path):
         run_id = store.start_run(conn, site_id, site_url)
@@ -92,12 +93,12 @@ def archive_media(conn, db_path, site_id: int, site_url: str, options: MediaOpti
     folder = MediaFolder(db_path)
     if folder.root.is_dir():
         folder.sweep()  # what a killed run was receiving
-    fetch = _from_uploads(options.uploads) if options.uploads else _from_web(fetchers, options)
+    shown = _shown(progress, report, len(allowed))
+    fetch = _from_uploads(options.uploads) if options.uploads else _from_web(fetchers, options, shown)
     try:
         for item in allowed:
             fetch(conn, db_path, folder, item, report)
-            if progress:
-                progress(report.fetched + report.unchanged + report.failed, report.bytes)
+            shown(0)
     except BudgetExhausted as stop:
         report.error = str(stop)
     finally:
@@ -200,13 +201,45 @@ def _fetchers(hosts: MediaHosts, options: MediaOptions) -> Fetchers:
                     allow_private=options.allow_private, transport=options.transport, sleep=options.sleep)
 
 
-def _from_web(fetchers: Fetchers, options: MediaOptions):
+def _shown(progress, report: MediaReport, wanted: int):
+    """Tells `progress` the files done and the bytes so far, `arriving` being the bytes of the
+    file in transfer."""
+    def show(arriving: int):
+        if progress:
+            progress(report.fetched + report.unchanged + report.failed, wanted, report.bytes + arriving)
+    return show
+
+
+class _Counted:
+    """The sink as download() sees it, telling `shown` every MB that arrives."""
+    STEP = 1 << 20
+
+    def __init__(self, sink, shown):
+        self.sink, self.shown, self.count, self.next = sink, shown, 0, self.STEP
+
+    def write(self, data) -> int:
+        written = self.sink.write(data)
+        self.count += len(data)
+        if self.count >= self.next:
+            self.next = self.count + self.STEP
+            self.shown(self.count)
+        return written
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.count, self.next = 0, self.STEP
+        return self.sink.seek(offset, whence)
+
+    def truncate(self, size=None) -> int:
+        return self.sink.truncate(size)
+
+
+def _from_web(fetchers: Fetchers, options: MediaOptions, shown):
     """One file from the web into the folder: stored and recorded, or its failure recorded."""
     def fetch(conn, db_path, folder, item, report):
         validators = (item.etag, item.last_modified) if item.file_id is not None else (None, None)
         try:
             with folder.receiving() as incoming:
-                got = download(fetchers, item.url, incoming, max_bytes=options.max_bytes,
+                got = download(fetchers, item.url, _Counted(incoming, shown), max_bytes=options.max_bytes,
                                deadline=options.deadline, etag=validators[0], modified=validators[1])
                 stored = None if got.not_modified else incoming.keep()
         except FetchError as error:
