@@ -310,3 +310,58 @@ def test_progress_counts_files_and_the_bytes_of_a_file_as_it_arrives(imported, d
     mid_file = [(a, b) for a, b in zip(seen, seen[1:]) if a[0] == b[0] and a[2] < b[2]]
     assert mid_file  # bytes shown while a file was still arriving, before its count went up
     assert [count for _, _, count in seen] == sorted(count for _, _, count in seen)
+
+
+def test_a_run_killed_mid_file_resumes_cleanly(db_path, write_wxr):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    files = {f"/wp-content/uploads/f{n}.png": png((n * 40, 0, 0), (n + 2, 2)) for n in range(5)}
+    slow, release = "/wp-content/uploads/f2.png", threading.Event()
+
+    class Handler(QuietHandler):
+        def do_GET(self):
+            body = files.get(self.path)
+            if body is None:
+                return self.send(404, b"no")
+            if self.path == slow and not release.is_set():  # half the file, then nothing until killed
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body[:len(body) // 2])
+                self.wfile.flush()
+                release.wait(30)
+                return
+            self.send(200, body, [("Content-Type", "image/png")])
+
+    with serving(Handler) as base:
+        content = "".join(f'<img src="{base}{path}">' for path in files)
+        conn = connect(db_path)
+        run_import(conn, write_wxr(wxr(item(1, content=content)).replace("http://fixture.example", base)))
+        child = subprocess.Popen([sys.executable, "-m", "importer", "media", "--db", str(db_path), "--delay", "0",
+                                  "--allow-private", "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            folder = db_path.parent / "archive.media"
+            for _ in range(600):  # until the third file is arriving
+                if value(conn, "SELECT count(*) FROM media_urls WHERE status = 'fetched'") == 2 \
+                        and list(folder.glob(".incoming-*")):
+                    break
+                time.sleep(0.05)
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait()
+        finally:
+            release.set()
+        assert value(conn, "SELECT count(*) FROM media_urls WHERE status = 'fetched'") == 2
+        assert list(folder.glob(".incoming-*"))  # the cut-off transfer, never recorded
+        report = archive_media(conn, db_path, value(conn, "SELECT id FROM sites"), base,
+                               MediaOptions(delay=0, allow_private=True))
+        assert (report.fetched, report.had, report.failed) == (3, 2, 0)
+        assert not list(folder.glob(".incoming-*"))
+        for sha256, path in rows(conn, "SELECT sha256, path FROM media_files"):
+            assert hashlib.sha256((db_path.parent / path).read_bytes()).hexdigest() == sha256
+        assert value(conn, "SELECT count(*) FROM media_files") == 5
+        conn.close()
