@@ -3,6 +3,9 @@ import re
 import unicodedata
 
 _NOT_LOGIN = re.compile(r"[^a-z0-9_.@-]+")
+# letters NFKD does not take apart into a Latin letter and a mark
+_LATIN = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "đ": "d",
+                        "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "TH", "ð": "d", "ı": "i"})
 
 
 def login_base(author: dict) -> str:
@@ -10,7 +13,7 @@ def login_base(author: dict) -> str:
     for name in (author.get("nicename"), author.get("display_name"), author.get("email", "").split("@")[0]
                  if author.get("email") else None):
         if name:
-            ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+            ascii_name = unicodedata.normalize("NFKD", name.translate(_LATIN)).encode("ascii", "ignore").decode().lower()
             login = _NOT_LOGIN.sub("-", ascii_name).strip("-.")
             if login:
                 return login[:60]
