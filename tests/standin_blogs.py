@@ -29,6 +29,10 @@ class Blog:
     comments: list[dict] = field(default_factory=list)
     version: int = 1
 
+    @property
+    def port(self) -> int:
+        return urlsplit(self.base).port
+
     def fill(self, posts: int, comments: int):
         for _ in range(posts):
             self.add_post(comments, bump=False)

@@ -28,6 +28,7 @@ QUEUES = 8
 LOCK_TTL = 30.0
 VISIBILITY = 900.0  # seconds before an unacknowledged step (its worker died) is delivered again
 DONE_FOR = 7 * 86400  # seconds a step's done-mark is kept
+REDIS_TIMEOUT = 60.0  # seconds a Redis command may take (a blocking read waits less)
 
 
 def queue_of(url: str, queues: int = QUEUES) -> str:
@@ -48,13 +49,16 @@ def make_app(broker: str, fleet: Path | None = None, lock_ttl: float = LOCK_TTL,
         task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
         task_default_queue=queue_names(1)[0], task_serializer="json", accept_content=["json"],
         task_ignore_result=True, worker_hijack_root_logger=False, broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": visibility})
-    client = redis.Redis.from_url(broker)
+        broker_transport_options={"visibility_timeout": visibility,  # swept for a quarter of it, every sweep
+                                  "unacked_restore_interval": max(1, int(visibility / 4)),
+                                  "unacked_restore_throttle": 1})
+    client = redis.Redis.from_url(broker, socket_timeout=REDIS_TIMEOUT)
 
     @app.task(name=STEP, bind=True)
     def step(self, url, settings, outcomes, cycle, number=1, before=None, queue=None):
         """One step of `url`; the next is sent when there is more, else the site's outcome is reported."""
-        if client.exists(done_key(f"{cycle}:{number}")):
+        done = done_key(f"{cycle}:{site_key(url)}:{number}")
+        if client.exists(done):
             return "done already"
         lock = SiteLock(client, site_key(url), lock_ttl)
         if not lock.acquire():
@@ -67,11 +71,11 @@ def make_app(broker: str, fleet: Path | None = None, lock_ttl: float = LOCK_TTL,
         if outcome.more and outcome.steps < MAX_STEPS:
             self.apply_async(args=(url, settings, outcomes, cycle, number + 1, outcome.as_dict(), queue),
                              queue=queue or queue_of(url))
-            client.set(done_key(f"{cycle}:{number}"), 1, ex=DONE_FOR)
+            client.set(done, 1, ex=DONE_FOR)
         else:
             with client.pipeline(transaction=True) as both:  # reported once, however often it is run
                 both.rpush(outcomes, json.dumps(outcome.as_dict()))
-                both.set(done_key(f"{cycle}:{number}"), 1, ex=DONE_FOR)
+                both.set(done, 1, ex=DONE_FOR)
                 both.execute()
         return outcome.status
 
@@ -88,7 +92,7 @@ def send_steps(app: Celery, sites, settings: StepSettings, outcomes: str, cycle:
 def start_worker(app: Celery, queues: list[str], concurrency: int = 1, name: str | None = None):
     """Celery's own worker on `queues`: one process running one step at a time (solo), or
     `concurrency` steps in threads; never returns until the worker is stopped."""
-    pool = ["--pool", "solo"] if concurrency <= 1 else ["--pool", "threads", "--concurrency", str(concurrency)]
+    pool = ["--pool", "solo", "--concurrency", "1"] if concurrency <= 1 else ["--pool", "threads", "--concurrency", str(concurrency)]
     argv = ["worker", *pool, "-Q", ",".join(queues), "--loglevel", "INFO", "--without-gossip",
             "--without-mingle", *(["-n", name] if name else [])]
     app.worker_main(argv)

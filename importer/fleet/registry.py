@@ -105,7 +105,8 @@ class Registry:
             raise ArchiveError(url, "not a site URL")
         known = self.conn.execute("SELECT 1 FROM sites WHERE url_key = ?", (key,)).fetchone()
         if known:
-            self.conn.execute("UPDATE sites SET every = ? WHERE url_key = ?", (every, key))
+            self.conn.execute("UPDATE sites SET every = ?, due_at = CASE WHEN last_run IS NULL THEN due_at "
+                              "ELSE last_run + ? END WHERE url_key = ?", (every, every, key))
             return False
         self.conn.execute("INSERT INTO sites (url, url_key, file, every, due_at) VALUES (?, ?, ?, ?, ?)",
                           (url, key, archive_name(key), every, self.clock()))

@@ -30,8 +30,8 @@ class RunSummary:
         return 2 if self.count("failed") else (1 if self.count("partial") else 0)
 
     def line(self) -> str:
-        if not self.outcomes and self.queued:
-            return f"{self.queued} site(s) sent to the workers; not waiting"
+        if not self.outcomes:
+            return f"{self.queued} site(s) sent to the workers; not waiting" if self.queued else "no site is due"
         requests = sum(o.requests for o in self.outcomes)
         return (f"{len(self.outcomes)} site(s): {self.count('ok')} ok, {self.count('partial')} partial, "
                 f"{self.count('failed')} failed; {requests} requests in {self.seconds:.1f} s")
@@ -112,7 +112,7 @@ def _broker(broker: str, make_app):
 
     if not broker.startswith(("redis://", "rediss://", "unix://")):
         raise SetupError(broker, "the broker must be a Redis URL, e.g. redis://127.0.0.1:6379/0")
-    client = redis.Redis.from_url(broker)
+    client = redis.Redis.from_url(broker, socket_timeout=60)  # longer than the blocking reads' own wait
     try:
         client.ping()
     except redis.RedisError as error:

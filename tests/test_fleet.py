@@ -1,0 +1,178 @@
+"""A fleet on this machine (no broker): a dozen sites (the test WordPress instances 8765-8767,
+read-only, and stand-in blogs, three of them on one shared host) added, run N at a time, synced
+by due time, cut into bounded steps, published as one archive. The politeness shared by every
+job is checked on the request times the stand-in recorded, the only timing asserted."""
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import wordpress_url
+from importer.cli import cli
+from importer.fleet.registry import Registry
+from standin_blogs import StandIn
+
+DELAY = 0.3
+
+
+def fleet(folder, *args):
+    result = CliRunner().invoke(cli, ["fleet", *args, "--fleet", str(folder)], catch_exceptions=False)
+    return result
+
+
+def run(folder, *args):
+    return fleet(folder, "run", "--delay", str(DELAY), "--allow-private", *args)
+
+
+def rows(path, sql, *params):
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def archive_of(folder, url) -> Path:
+    with Registry(folder) as registry:
+        return registry.archive_path(registry.site(url))
+
+
+def spans(standin, blogs):
+    """(first, last) request time of each blog, from the stand-in's records."""
+    return [(min(t), max(t)) for t in ([moment for moment, path in standin.requests[blog.port]
+                                        if path.startswith(blog.prefix)] for blog in blogs)]
+
+
+def assert_spaced(times, delay):
+    """No two requests to one host closer than the delay (less a scheduling tolerance), and no
+    window of the run holding more requests than the delay allows."""
+    assert len(times) > 10
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert min(gaps) >= delay * 0.75, gaps
+    for i, start in enumerate(times):
+        within = [t for t in times[i:] if t < start + 10 * delay]
+        assert len(within) <= 11, within
+
+
+@pytest.fixture
+def sites(tmp_path):
+    """Six blogs on ports of their own, three on one shared host, and the three WordPress instances."""
+    wordpress = [wordpress_url(name) for name in ("classic", "block", "norest")]
+    with StandIn() as standin:
+        own = [standin.blog(posts=4, comments=2) for _ in range(6)]
+        shared_port = standin.host()
+        shared = [standin.shared_blog(shared_port, posts=4, comments=1) for _ in range(3)]
+        yield standin, own, shared, wordpress
+
+
+def test_every_site_is_archived_with_sites_in_parallel_and_the_shared_host_spaced(sites, tmp_path):
+    standin, own, shared, wordpress = sites
+    folder = tmp_path / "fleet"
+    added = fleet(folder, "add", *(blog.base for blog in own + shared), *wordpress)
+    assert added.exit_code == 0 and "12 site(s) added" in added.output
+    result = run(folder, "--jobs", "6")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len([line for line in lines if ": ok, scraped via " in line]) == 12
+    assert lines[-1].startswith("12 site(s): 12 ok, 0 partial, 0 failed")
+    for blog in own + shared:
+        path = archive_of(folder, blog.base)
+        assert rows(path, "SELECT count(*), count(DISTINCT wp_id) FROM posts") == [(len(blog.posts),) * 2]
+        assert rows(path, "SELECT count(*) FROM comments") == [(len(blog.comments),)]
+    for url in wordpress:
+        assert rows(archive_of(folder, url), "SELECT count(*) > 5 FROM posts") == [(1,)]
+    first_done = min(last for _, last in spans(standin, own))
+    assert sum(first < first_done for first, _ in spans(standin, own)) >= 2  # another site started before one ended
+    assert_spaced(standin.times(shared[0].port), DELAY)
+
+
+def test_due_time_is_respected_and_a_due_site_is_synced_not_scraped(sites, tmp_path):
+    standin, own, shared, _ = sites
+    folder = tmp_path / "fleet"
+    fleet(folder, "add", "--every", "3600", own[0].base, own[1].base)
+    fleet(folder, "add", "--every", "0", own[2].base)
+    assert run(folder).exit_code == 0
+    before = {blog.base: len(standin.requests[blog.port]) for blog in own[:3]}
+    own[2].add_post(comments=1)
+    own[0].add_post(comments=1)
+    again = run(folder)
+    assert again.exit_code == 0
+    assert again.output.splitlines() == [f"{own[2].base}: ok, synced via rest in 1 step(s), 5 requests, 2 added, 0 updated",
+                                         again.output.splitlines()[-1]]
+    assert len(standin.requests[own[0].port]) == before[own[0].base]  # not due: not asked anything
+    assert len(standin.requests[own[1].port]) == before[own[1].base]
+    assert rows(archive_of(folder, own[2].base), "SELECT count(*) FROM posts") == [(len(own[2].posts),)]
+    assert rows(archive_of(folder, own[0].base), "SELECT count(*) FROM posts") == [(len(own[0].posts) - 1,)]
+    listed = fleet(folder, "list").output
+    assert f"{own[0].base}\t" in listed and "last: never" not in listed
+
+
+def test_a_sync_too_long_for_one_step_goes_on_from_the_cursor_in_more_steps(sites, tmp_path):
+    standin, own, _, _ = sites
+    blog = own[0]
+    folder = tmp_path / "fleet"
+    fleet(folder, "add", "--every", "0", blog.base)
+    assert run(folder).exit_code == 0
+    for _ in range(12):
+        blog.add_post(comments=1)
+    result = run(folder, "--max-requests", "8")
+    assert result.exit_code == 0, result.output
+    steps = int(result.output.split(" in ")[1].split(" step")[0])
+    assert steps >= 2
+    assert rows(archive_of(folder, blog.base), "SELECT count(*), count(DISTINCT wp_id) FROM posts") == \
+        [(len(blog.posts),) * 2]
+    assert rows(archive_of(folder, blog.base), "SELECT count(*), count(DISTINCT wp_id) FROM comments") == \
+        [(len(blog.comments),) * 2]
+
+
+def test_a_first_scrape_cut_short_is_partial_and_kept(sites, tmp_path):
+    standin, own, _, _ = sites
+    folder = tmp_path / "fleet"
+    fleet(folder, "add", own[0].base)
+    result = run(folder, "--max-requests", "7")
+    assert result.exit_code == 1
+    assert ": partial, scraped via rest in 1 step(s), 7 requests" in result.output
+    assert "--max-requests 7 reached" in result.output
+    assert "partial (" in fleet(folder, "list").output
+
+
+def test_publish_builds_one_archive_incrementally_with_search_across_sites(sites, tmp_path):
+    standin, own, shared, _ = sites
+    folder = tmp_path / "fleet"
+    blogs = own[:3] + shared[:2]
+    fleet(folder, "add", "--every", "0", *(blog.base for blog in blogs))
+    assert run(folder, "--jobs", "5").exit_code == 0
+    published = fleet(folder, "publish")
+    assert published.exit_code == 0 and "5 site(s) published" in published.output
+    combined = folder / "fleet.db"
+    assert rows(combined, "SELECT count(*) FROM sites") == [(5,)]
+    assert rows(combined, "SELECT count(*) FROM posts") == [(sum(len(b.posts) for b in blogs),)]
+    assert rows(combined, "PRAGMA foreign_key_check") == []
+    found = rows(combined, "SELECT count(DISTINCT p.site_id) FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid "
+                           "WHERE posts_fts MATCH 'text'")
+    assert found == [(5,)]
+    sites_before = rows(combined, "SELECT id, url_key FROM sites ORDER BY id")
+    assert "0 site(s) published, 5 unchanged" in fleet(folder, "publish").output
+    own[1].add_post(comments=2)
+    assert run(folder).exit_code == 0
+    assert "1 site(s) published" in fleet(folder, "publish").output
+    assert rows(combined, "SELECT id, url_key FROM sites ORDER BY id") == sites_before
+    assert rows(combined, "SELECT count(*) FROM posts") == [(sum(len(b.posts) for b in blogs),)]
+    assert rows(combined, "SELECT count(*) FROM comments") == [(sum(len(b.comments) for b in blogs),)]
+    assert rows(combined, "PRAGMA foreign_key_check") == []
+    assert rows(combined, "SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'text'") == \
+        rows(combined, "SELECT count(*) FROM posts")  # every post says "Text": indexed once, old rows gone
+    info = CliRunner().invoke(cli, ["info", "--db", str(combined)])
+    assert info.exit_code == 0 and all(blog.base.rstrip("/").split("//")[1] in info.output for blog in blogs)
+
+
+def test_mistakes_are_one_line(tmp_path):
+    folder = tmp_path / "fleet"
+    added = fleet(folder, "add", "example.com")
+    assert added.exit_code == 1 and added.output.startswith("error: example.com: not a web address")
+    removed = fleet(folder, "remove", "http://nowhere.example/")
+    assert removed.exit_code == 1 and "not in the fleet" in removed.output
+    broker = fleet(folder, "run", "--broker", "redis://127.0.0.1:1/0")
+    assert broker.exit_code == 1 and broker.output.startswith("error: redis://127.0.0.1:1/0: the broker does not answer")
+    (tmp_path / "list.txt").write_text("# blogs\nhttp://a.example/\n\nhttp://b.example/\n")
+    assert "2 site(s) added" in fleet(folder, "add", "--from", str(tmp_path / "list.txt")).output
+    assert "removed; its archive stays at" in fleet(folder, "remove", "http://a.example/").output
+    assert [line.split("\t")[0] for line in fleet(folder, "list").output.splitlines()] == ["http://b.example/"]
