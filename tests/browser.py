@@ -22,8 +22,7 @@ def free_port() -> int:
 
 def chromium() -> str | None:
     """The system Chromium (scripts/test installs Debian's); Playwright downloads none."""
-    found = os.environ.get("WPARCHIVE_CHROMIUM") or next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
-    return found
+    return os.environ.get("WPARCHIVE_CHROMIUM") or next(filter(None, map(shutil.which, CHROMIUM_NAMES)), None)
 
 
 @contextmanager
