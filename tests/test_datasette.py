@@ -72,8 +72,9 @@ def get(url, **params):
 
 
 def test_thread_query_puts_replies_under_their_parent(server):
-    [post] = get(f"{server}.json", sql="SELECT id FROM posts WHERE title = 'Template: Comments'")
-    thread = get(f"{server}/post_thread.json", post_id=post["id"])
+    [post] = get(f"{server}.json", sql="SELECT id, site_id, wp_id FROM posts WHERE title = 'Template: Comments'")
+    thread = get(f"{server}/post_thread.json", site=post["site_id"], wp_id=post["wp_id"])
+    assert {row["post_id"] for row in thread} == {post["id"]}
     assert len(thread) == 20  # 19 approved, 1 pending
     assert max(row["depth"] for row in thread) == 9
     ids = {}

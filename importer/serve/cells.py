@@ -4,7 +4,8 @@ titles and comments' excerpts link to the reader pages. Row pages keep the full 
 Datasette 0.65 tells render_cell nothing about the page, so an ASGI wrapper notes the request's
 path in a context variable (per request, like Datasette's own) and, on a table page, leaves out
 the columns schema/metadata.json lists as default_hidden (content_text, provenance, private
-columns) unless the user chose columns, and shows html_page_size rows: a page then fits a screen.
+columns) unless the user chose columns, with its html_defaults (fewer rows, no facet suggestions):
+a page then fits a screen and comes quickly on a large archive.
 """
 import html
 import re
@@ -34,12 +35,12 @@ def page_kind(path: str) -> str:
 
 def html_defaults(spec: dict) -> dict[str, list[tuple[str, str]]]:
     """Per table, the arguments its HTML table page gets unless the user gave them: _nocol for each
-    default_hidden column, _size for html_page_size (the JSON API keeps Datasette's defaults)."""
+    default_hidden column, and html_defaults (a page size; _nosuggest, as suggesting facets reads
+    every column of a large table); the JSON API keeps Datasette's defaults."""
     defaults = {}
     for table, entry in spec["tables"].items():
         args = [("_nocol", column) for column in entry.get("default_hidden", [])]
-        if "html_page_size" in entry:
-            args.append(("_size", str(entry["html_page_size"])))
+        args += list(entry.get("html_defaults", {}).items())
         if args:
             defaults[table] = args
     return defaults

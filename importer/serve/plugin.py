@@ -5,9 +5,12 @@ and can hide what commenters did not publish (serve/private.py).
 from datasette import hookimpl
 from markupsafe import Markup
 
+from .access import add_templates
+from .cells import short_cell, table_views
 from .media import archived_copies
 from .media import routes as media_routes
 from .private import HIDE_SETTING, hide_private_columns
+from .reader import reader_routes
 from .sanitise import sanitised
 from .search import search_routes
 
@@ -19,6 +22,9 @@ HTML_COLUMNS = {("posts", "content"), ("comments", "content"), ("post_versions",
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
+    short = short_cell(row, value, column, table)
+    if short is not None:
+        return short
     if (table, column) in HTML_COLUMNS and isinstance(value, str) and ("<" in value or "&" in value):
         async def rendered():
             copies = await archived_copies(datasette, database, value, _site_of(row))
@@ -45,4 +51,14 @@ def prepare_connection(conn, datasette):
 
 @hookimpl
 def register_routes():
-    return [*media_routes(), *search_routes()]
+    return [*reader_routes(), *media_routes(), *search_routes()]
+
+
+@hookimpl
+def startup(datasette):
+    add_templates(datasette)
+
+
+@hookimpl
+def asgi_wrapper():
+    return table_views
