@@ -9,6 +9,7 @@ from conftest import corpus_dir
 from importer.media.collect import (Attachment, Use, attachment_uses, html_uses, is_uploaded_file, srcset_urls,
                                     unscaled_name)
 from importer.media.hosts import MediaHosts
+from importer.web.download import Fetchers
 from importer.media.metadata import BrokenMetadata, attachment_metadata, recounted
 
 SITE = "http://blog.example"
@@ -169,3 +170,15 @@ def test_uploaded_files_are_told_from_pages():
     assert is_uploaded_file("http://b.example/wp-content/uploads/2020/01/a.zip")
     assert not is_uploaded_file("http://b.example/wp-content/uploads/index.php")
     assert not is_uploaded_file("http://b.example/2020/01/a-post/")
+
+
+def test_what_is_collected_from_a_named_host_is_what_the_download_may_fetch():
+    hosts = MediaHosts.of("https://blog.example/", ["cdn.example", "img.example:8080"])
+    pool = Fetchers(hosts.names)
+    for url, allowed in [("http://cdn.example:8080/a.jpg", True), ("https://cdn.example/a.jpg", True),
+                         ("http://img.example:8080/a.jpg", True), ("http://img.example/a.jpg", False),
+                         ("http://img.example:9090/a.jpg", False), ("https://blog.example/a.jpg", True),
+                         ("http://blog.example:8080/a.jpg", False), ("ftp://cdn.example/a.jpg", False),
+                         ("https://i1.wp.com/blog.example/a.jpg", True)]:
+        assert hosts.allows(url) is allowed, url
+        assert pool.allows(url) is allowed, url

@@ -317,9 +317,10 @@ def test_the_pool_shares_one_request_budget(site, folder):
     assert pool.requests == 3
 
 
-def test_allowed_hosts_match_as_urls_write_them():
-    pool = Fetchers(("example.com", "localhost:8769"))
+def test_allowed_hosts_a_bare_name_any_port_a_name_with_a_port_only_that():
+    pool = Fetchers(("example.com", "localhost:8769", "https://Cdn.example:8443/"))
     assert pool.allows("http://www.example.com/a.jpg") and pool.allows("https://EXAMPLE.com:443/a.jpg")
     assert pool.allows("http://localhost:8769/a.jpg") and pool.allows("http://example.com./a.jpg")
-    assert not pool.allows("http://example.com:8080/a.jpg") and not pool.allows("http://localhost/a.jpg")
+    assert pool.allows("http://example.com:8080/a.jpg") and not pool.allows("http://localhost/a.jpg")
+    assert pool.allows("https://cdn.example:8443/a.jpg") and not pool.allows("https://cdn.example/a.jpg")
     assert not pool.allows("ftp://example.com/a.jpg") and not pool.allows("http://example.com:bad/")

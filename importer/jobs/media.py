@@ -27,7 +27,6 @@ from ..web.download import DEADLINE, MAX_BYTES, Fetchers, download
 
 SIZES_READ = "media_sizes_read"  # sync_state: the attachments (count, newest) whose REST sizes are recorded
 BATCH = 2000  # uses recorded per transaction while collecting
-PHOTON = ("i0.wp.com", "i1.wp.com", "i2.wp.com", "i3.wp.com")
 
 
 @dataclass
@@ -196,8 +195,7 @@ def _rest_sizes(conn, db_path, site_id, run_id, fetchers, report) -> int:
 
 
 def _fetchers(hosts: MediaHosts, options: MediaOptions) -> Fetchers:
-    names = (hosts.site, *hosts.extra, *PHOTON, *((hosts.files_host,) if hosts.files_host else ()))
-    return Fetchers(names, delay=options.delay, max_requests=options.max_requests,
+    return Fetchers(hosts.names, delay=options.delay, max_requests=options.max_requests,
                     allow_private=options.allow_private, transport=options.transport, sleep=options.sleep)
 
 

@@ -1,20 +1,15 @@
 """Which hosts a site's files may be fetched from: the site's own host (and its www twin), the
 hosts WordPress.com serves that site's files from (i0–i3.wp.com/<host>/..., <blog>.files.wordpress.com),
 and only those others the user names with --hosts. A reference to anywhere else is recorded
-(the reader shows it as not archived) but never fetched.
+(the reader shows it as not archived) but never fetched. Names match URLs by
+web/hostnames.py's one rule, the rule the download's fetchers go by too.
 """
-import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-_PHOTON = re.compile(r"^i[0-3]\.wp\.com$")
+from ..web.hostnames import DEFAULT_PORTS, bare, default_ports, host_name, on_named
 
-
-def bare(host: str) -> str:
-    return host.lower().rstrip(".").removeprefix("www.")
-
-
-DEFAULT_PORTS = {"http": 80, "https": 443}
+PHOTON = tuple(default for n in range(4) for default in default_ports(f"i{n}.wp.com"))
 
 
 def host_of(url: str) -> str:
@@ -27,30 +22,34 @@ def host_of(url: str) -> str:
     return f"{host}:{port}" if host and port and port != DEFAULT_PORTS.get(parts.scheme) else host
 
 
-def _named(host: str, names) -> bool:
-    """`host` is one of `names`, a name without a port standing for the host on any port."""
-    return host in names or host.split(":")[0] in names
-
-
 @dataclass(frozen=True)
 class MediaHosts:
-    """The hosts of one site's files. `site` is the site's bare host; `extra` the --hosts."""
+    """The hosts of one site's files. `site` is the site's bare host (with its port when not
+    the scheme's own); `extra` the --hosts names."""
     site: str
     extra: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, site_url: str, extra=()) -> "MediaHosts":
-        return cls(host_of(site_url), frozenset(bare(h.strip()) for h in extra if h.strip()))
+        return cls(host_of(site_url), frozenset(filter(None, (host_name(h) for h in extra))))
+
+    @property
+    def own(self) -> tuple[str, ...]:
+        """The site's own host on its own port(s), and its WordPress.com files host."""
+        site = (self.site,) if ":" in self.site else default_ports(self.site)
+        return (*site, *(default_ports(self.files_host) if self.files_host else ()))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name a file may be fetched from (what the download's Fetchers take)."""
+        return (*self.own, *self.extra, *PHOTON)
 
     def allows(self, url: str) -> bool:
-        host = host_of(url)
-        if not host:
-            return False
-        if host == self.site or host == self.files_host or _named(host, self.extra):
+        if on_named(url, (*self.own, *self.extra)):
             return True
-        if _PHOTON.match(host):  # i0.wp.com/<host>/path: the site's own file through Photon
+        if on_named(url, PHOTON):  # i0.wp.com/<host>/path: the site's own file through Photon
             served = urlsplit(url).path.lstrip("/").split("/", 1)[0]
-            return bare(served) == self.site or _named(bare(served), self.extra)
+            return on_named(f"https://{served}/", (*self.own, *self.extra))
         return False
 
     @property
@@ -59,4 +58,3 @@ class MediaHosts:
         if self.site.endswith(".wordpress.com") and self.site.count(".") == 2 and ":" not in self.site:
             return self.site.removesuffix(".wordpress.com") + ".files.wordpress.com"
         return None
-

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from ..errors import BudgetExhausted, FetchError
-from .fetcher import DEFAULT_PORTS, MAX_REDIRECTS, REDIRECTS, Fetcher, host_of
+from .fetcher import MAX_REDIRECTS, REDIRECTS, Fetcher, host_of
+from .hostnames import host_name, on_named
 
 MAX_BYTES = 512 << 20
 DEADLINE = 600.0  # seconds for one attempt at one file: 512 MB at under 1 MB/s is cut off
@@ -30,8 +31,8 @@ class Downloaded:
 class Fetchers:
     """One Fetcher per origin of the allowed hosts, made when first needed.
 
-    `hosts` are as a URL writes them, `example.com` or `localhost:8769`: a host without a port
-    allows http and https on their default ports, and `www.` is the same host."""
+    `hosts` are names as hostnames.py reads them: `example.com` is that host on any port (http
+    or https), `localhost:8769` exactly that port, and `www.` is the same host."""
     hosts: tuple[str, ...]
     delay: float = 1.0
     max_requests: int | None = None  # for the whole pool
@@ -41,21 +42,15 @@ class Fetchers:
     by_origin: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        self.hosts = tuple(_bare(host) for host in self.hosts)
+        self.hosts = tuple(filter(None, (host_name(host) for host in self.hosts)))
 
     def allows(self, url: str) -> bool:
-        parts = urlsplit(url)
-        try:
-            port = parts.port
-        except ValueError:
-            return False
-        shown = f":{port}" if port and port != DEFAULT_PORTS.get(parts.scheme) else ""
-        return parts.scheme in DEFAULT_PORTS and _bare(f"{parts.hostname or ''}{shown}") in self.hosts
+        return on_named(url, self.hosts)
 
     def for_url(self, url: str) -> Fetcher:
         """The fetcher of the URL's origin, its request budget what the pool has left."""
         if not self.allows(url):
-            raise FetchError(url, f"not on an allowed host ({', '.join(self.hosts)}; --hosts adds others)")
+            raise FetchError(url, "not on an allowed host (--hosts adds others)")
         origin = host_of(url)
         if origin not in self.by_origin:
             parts = urlsplit(url)
@@ -105,8 +100,3 @@ def _downloaded(response, conditional: bool) -> Downloaded:
     headers = response.headers
     return Downloaded(response.url, response.status, not_modified, headers.get("etag"),
                       headers.get("last-modified"), headers.get("content-type"))
-
-
-def _bare(netloc: str) -> str:
-    host, colon, port = netloc.lower().partition(":")
-    return host.rstrip(".").removeprefix("www.") + colon + port
