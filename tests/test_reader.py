@@ -1,7 +1,9 @@
 """The reader pages and the short table views, served by a real Datasette (0.65, and 1.0 where its
 environment is installed) over an archive built from the theme unit test data (a comment thread
 ten levels deep, pingbacks, trackbacks, a pending comment) and small exports made here."""
+import struct
 import subprocess
+import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,12 +15,40 @@ from conftest import WXR_HEAD, comment, corpus_dir, item, run_import, wxr
 from local_servers import wait_until_serving
 from test_datasette import free_port, pythons
 from importer import connect
+from importer.archive.media_folder import MediaFolder
 from importer.serve.thread import discussion
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ('<p>Hi</p><script>alert(1)</script><img src="https://tracker.example/x.gif" onerror="alert(2)">'
            '<a href="javascript:alert(3)" onclick="alert(4)">link</a>')
 READER_HEAD = WXR_HEAD.replace("http://fixture.example", "https://reader.example")
+UPLOADS = "https://reader.example/wp-content/uploads/2020/01"
+PICTURES = (f'<figure><img src="{UPLOADS}/curlew.png" alt="A curlew"><figcaption>Curlew</figcaption></figure>'
+            f'<p><img src="{UPLOADS}/heron.png" alt="A heron"></p>')
+
+
+def png(width: int, height: int) -> bytes:
+    """A valid grey PNG, made here so the test needs no image files."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def archive_picture(conn, path, url: str, data: bytes) -> str:
+    """Store data as the archived copy of url (what `wparchive media` leaves behind); its sha256."""
+    with MediaFolder(path).receiving() as incoming:
+        incoming.write(data)
+        stored = incoming.keep()
+    conn.execute("INSERT INTO media_files (sha256, bytes, mime_type, width, height, path, first_seen) "
+                 "VALUES (?, ?, ?, ?, ?, ?, '2020-02-01 00:00:00')",
+                 (stored.sha256, stored.bytes, stored.mime_type, stored.width, stored.height, stored.path))
+    conn.execute("INSERT INTO media_urls (site_id, url, file_id, status, http_status, attempts) "
+                 "SELECT site_id, ?, last_insert_rowid(), 'fetched', 200, 1 FROM posts WHERE wp_id = 60 "
+                 "AND site_id = (SELECT id FROM sites WHERE url_key = 'reader.example')", (url,))
+    conn.commit()
+    return stored.sha256
 
 
 def reader_item(post_id, content, extra="", title="Estuary notes"):
@@ -46,13 +76,15 @@ def archive_path(tmp_path_factory):
     run_import(conn, corpus_dir() / "wxr" / "theme-unit-test-data.xml")
     first = folder / "reader-1.xml"
     first.write_text(wxr(reader_item(10, "<p>The tide was high.</p>\n<p>Curlews called.</p>", discussion_comments()),
-                         *(reader_item(n, f"<p>Post {n}</p>", title=f"Post {n}") for n in range(20, 45)),
+                         *(reader_item(n, f"<p>Post {n}</p>", title=f"Post {n}") for n in range(20, 44)),
+                         reader_item(60, PICTURES, title="Pictures"),
                          head=READER_HEAD))
     run_import(conn, first)
     second = folder / "reader-2.xml"
     second.write_text(wxr(reader_item(10, "<p>The tide was low.</p>\n<p>Curlews called.</p>", discussion_comments()),
                           head=READER_HEAD.replace("Mon, 02 Mar 2020", "Mon, 01 Jun 2020")))  # a later export
     run_import(conn, second)
+    archive_picture(conn, path, f"{UPLOADS}/curlew.png", png(3, 2))
     conn.close()
     return path
 
@@ -139,6 +171,18 @@ def test_hostile_comment_is_inert(server, db):
         assert forbidden not in text
 
 
+def test_images_come_from_the_archive_or_show_their_alt_text_and_link(server, db):
+    post = post_id(db, "Pictures", "reader.example")
+    soup = page(f"{server}/-/wparchive/posts/{post}")
+    [img] = soup.select("div.post-content img")
+    assert img["alt"] == "A curlew"
+    picture = requests.get(server + img["src"], timeout=10)
+    assert picture.status_code == 200 and picture.content == png(3, 2)
+    assert urlsplit(img["src"]).path.startswith("/-/wparchive/media/")
+    missing = soup.select_one(f'div.post-content a[href="{UPLOADS}/heron.png"]')
+    assert missing is not None and "A heron" in soup.select_one("div.post-content").get_text()
+
+
 def test_old_links_redirect_to_the_post(server, db):
     post = post_id(db, "Estuary notes", "reader.example")
     site = db.execute("SELECT site_id FROM posts WHERE id = ?", (post,)).fetchone()[0]
@@ -194,6 +238,9 @@ def test_table_pages_show_excerpts_and_link_to_the_reader(server, db):
     assert "content_text" in [th.get("data-column") for th in chosen.select("table.rows-and-columns th")]
     [row] = requests.get(f"{server}/archive/posts.json?id={post}&_shape=array", timeout=10).json()
     assert row["content_text"] and "<ul>" in row["content"]  # the JSON API is untouched
+    site = db.execute("SELECT site_id FROM posts WHERE id = ?", (post,)).fetchone()[0]
+    sites = page(f"{server}/archive/sites?id={site}")
+    assert sites.select_one("td.col-title a")["href"] == f"/-/wparchive/sites/{site}"
     comments = page(f"{server}/archive/comments?post_id={post}&wp_id=881")
     assert comments.select_one("td.col-content a")["href"] == f"/-/wparchive/posts/{post}#comment-881"
 

@@ -1,5 +1,5 @@
-"""Table views that fit a screen: a content cell becomes a short plain-text excerpt, and posts'
-titles and comments' excerpts link to the reader pages. Row pages keep the full sanitised HTML.
+"""Table views that fit a screen: a content cell becomes a short plain-text excerpt, and sites' and
+posts' titles and comments' excerpts link to the reader pages. Row pages keep the full sanitised HTML.
 
 Datasette 0.65 tells render_cell nothing about the page, so an ASGI wrapper notes the request's
 path in a context variable (per request, like Datasette's own) and, on a table page, leaves out
@@ -21,7 +21,7 @@ _SCAN_CHARS = 4000  # enough markup to find the first words of even a block-heav
 _MARKUP = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<[^>]*>|\[/?[A-Za-z_][\w-]*(?:\s[^\]]*)?\]",
                      re.S | re.I)
 READER = "/-/wparchive"
-TEXT_TABLES = ("posts", "comments")
+TEXT_TABLES = ("posts", "comments", "sites")
 request_path: ContextVar[str] = ContextVar("wparchive_request_path", default="")
 
 
@@ -126,8 +126,9 @@ def table_cell(row, value, column: str, table: str) -> Markup | None:
         if table == "comments" and column == "content" and isinstance(post_id, int):
             return link(comment_path(post_id, field(row, "wp_id")), short or "(empty)")
         return Markup(f'<span class="wparchive-excerpt">{escape(short)}</span>')
-    if table == "posts" and column == "title" and isinstance(field(row, "id"), int):
-        return link(post_path(field(row, "id")), value or "(untitled)")
+    if table in ("posts", "sites") and column == "title" and isinstance(field(row, "id"), int):
+        href = post_path(field(row, "id")) if table == "posts" else f"{READER}/sites/{int(field(row, 'id'))}"
+        return link(href, value or "(untitled)")
     return None
 
 
