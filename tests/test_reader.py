@@ -78,6 +78,8 @@ def archive_path(tmp_path_factory):
     first.write_text(wxr(reader_item(10, "<p>The tide was high.</p>\n<p>Curlews called.</p>", discussion_comments()),
                          *(reader_item(n, f"<p>Post {n}</p>", title=f"Post {n}") for n in range(20, 44)),
                          reader_item(60, PICTURES, title="Pictures"),
+                         reader_item(70, "<p>Кулик</p>", title="Кулик").replace(
+                             "/2020/01/estuary-70/", "/2020/01/%d0%ba%d1%83%d0%bb%d0%b8%d0%ba/"),
                          head=READER_HEAD))
     run_import(conn, first)
     second = folder / "reader-2.xml"
@@ -190,6 +192,10 @@ def test_old_links_redirect_to_the_post(server, db):
         response = requests.get(f"{server}/-/wparchive/sites/{site}{old}", timeout=10, allow_redirects=False)
         assert response.status_code == 302, old
         assert urlsplit(response.headers["location"]).path == f"/-/wparchive/posts/{post}", old
+    cyrillic = post_id(db, "Кулик", "reader.example")
+    for typed in ("/path/2020/01/кулик/", "/path/2020/01/%D0%BA%D1%83%D0%BB%D0%B8%D0%BA"):
+        response = requests.get(f"{server}/-/wparchive/sites/{site}{typed}", timeout=10, allow_redirects=False)
+        assert urlsplit(response.headers["location"]).path == f"/-/wparchive/posts/{cyrillic}", typed
     for missing in ("/p/999999", "/path/no/such/post/"):
         assert requests.get(f"{server}/-/wparchive/sites/{site}{missing}", timeout=10).status_code == 404
 
@@ -202,7 +208,7 @@ def test_site_page_lists_posts_newest_first_with_pages(server, db):
     listed += [int(li["data-post-id"]) for li in second.select("ol.posts li.post-summary")]
     expected = [row[0] for row in db.execute("SELECT id FROM posts WHERE site_id = ? AND type = 'post' AND "
                                              "status = 'publish' ORDER BY date_gmt DESC, id DESC", (site,))]
-    assert listed == expected and len(expected) == 26
+    assert listed == expected and len(expected) == 27
     assert second.select_one("nav.pages a[rel=prev]") and not second.select_one("nav.pages a[rel=next]")
     month = first.select_one("nav.months a.month")
     in_month = page(f"{server}/-/wparchive/sites/{site}{month['href']}")

@@ -1,7 +1,8 @@
 """The reader pages' SQL: each function takes a sqlite3 connection (Datasette's execute_fn hands one
 over, so no row limit applies to a long thread) and returns plain dicts for the templates."""
+import re
 import sqlite3
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 PAGE_SIZE = 20
 LISTED = "type = 'post' AND status = 'publish'"
@@ -87,19 +88,28 @@ def post_by_wp_id(conn, site_id: int, wp_id: int) -> int | None:
 
 def post_by_path(conn, site_id: int, path: str) -> int | None:
     """The post an old link on the site named: its permalink under the site's URL (either scheme,
-    with or without www and the trailing slash), else the last path segment as a slug."""
+    with or without www and the trailing slash, its letters as typed or percent-encoded as
+    WordPress writes them), else the last path segment as a slug."""
     home = one(conn, "SELECT url FROM sites WHERE id = ?", (site_id,))
     if home is None:
         return None
-    candidates = permalink_candidates(home["url"] or "", path)
+    spellings = path_spellings(path)
+    candidates = [url for spelling in spellings for url in permalink_candidates(home["url"] or "", spelling)]
     marks = ", ".join("?" * len(candidates))
     found = one(conn, f"SELECT id FROM posts WHERE site_id = ? AND url IN ({marks}) ORDER BY id LIMIT 1",
                 (site_id, *candidates))
-    slug = path.strip("/").rsplit("/", 1)[-1]
-    if found is None and slug:
-        found = one(conn, "SELECT id FROM posts WHERE site_id = ? AND slug = ? "
-                          "ORDER BY type = 'post' DESC, status = 'publish' DESC, id LIMIT 1", (site_id, slug))
+    slugs = sorted({spelling.strip("/").rsplit("/", 1)[-1] for spelling in spellings} - {""})
+    if found is None and slugs:
+        found = one(conn, f"SELECT id FROM posts WHERE site_id = ? AND slug IN ({', '.join('?' * len(slugs))}) "
+                          "ORDER BY type = 'post' DESC, status = 'publish' DESC, id LIMIT 1", (site_id, *slugs))
     return found and found["id"]
+
+
+def path_spellings(path: str) -> list[str]:
+    """A path as typed, decoded, and encoded the way WordPress stores permalinks (lowercase %xx)."""
+    decoded = unquote(path)
+    encoded = re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), quote(decoded, safe="/"))
+    return list(dict.fromkeys([path, decoded, encoded]))
 
 
 def permalink_candidates(home: str, path: str) -> list[str]:
