@@ -188,7 +188,8 @@ def test_images_come_from_the_archive_or_show_their_alt_text_and_link(server, db
 def test_old_links_redirect_to_the_post(server, db):
     post = post_id(db, "Estuary notes", "reader.example")
     site = db.execute("SELECT site_id FROM posts WHERE id = ?", (post,)).fetchone()[0]
-    for old in (f"/p/10", "/path/2020/01/estuary-10/", "/path/2020/01/estuary-10", "/path/?p=10", "/path/estuary-notes-x/post-10"):
+    for old in ("/p/10", "/path/2020/01/estuary-10/", "/path/2020/01/estuary-10", "/path/?p=10",
+                "/path/estuary-notes-x/post-10"):
         response = requests.get(f"{server}/-/wparchive/sites/{site}{old}", timeout=10, allow_redirects=False)
         assert response.status_code == 302, old
         assert urlsplit(response.headers["location"]).path == f"/-/wparchive/posts/{post}", old
