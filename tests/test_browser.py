@@ -28,6 +28,8 @@ PAYLOAD = ('<p>Hostile</p><script>window.__pwned = "script"; document.title = "p
            '<iframe srcdoc="&lt;script&gt;parent.__pwned = \'iframe\'&lt;/script&gt;"></iframe>'
            '<form action="javascript:window.__pwned=\'form\'"><button>go</button></form>'
            '<style>body { background: url(javascript:window.__pwned=1) }</style>')
+LITERAL = ("<p>Quoted markup &lt;img src=x onerror=&quot;window.__pwned='snippet'&quot;&gt; and "
+           "&lt;script&gt;window.__pwned='snippet'&lt;/script&gt; as text</p>")  # its plain text is markup
 IMAGE_WIDTH, IMAGE_HEIGHT = 7, 5
 BLOG = "http://fixture.example"
 
@@ -50,7 +52,8 @@ def archive_path(tmp_path_factory):
     (uploads / "2020" / "01" / "curlew.png").write_bytes(png(IMAGE_WIDTH, IMAGE_HEIGHT))
     export = folder / "fixture.xml"
     image = f'<figure><img src="{BLOG}/wp-content/uploads/2020/01/curlew.png" alt="A curlew"></figure>'
-    export.write_text(wxr(item(1, title="Hostile", extra=comment(66, content=PAYLOAD, author="Mallory")),
+    export.write_text(wxr(item(1, title="Hostile", extra=comment(66, content=PAYLOAD, author="Mallory")
+                               + comment(67, content=LITERAL, author="Mallory")),
                           item(2, title="A curlew", content=f"<p>Seen at dawn.</p>{image}"), head=WXR_HEAD))
     conn = connect(path)
     for source in (corpus_dir() / "wxr" / "theme-unit-test-data.xml", corpus_dir() / "wxr" / "setucocms-ja-wxr11.xml",
@@ -156,7 +159,7 @@ def test_a_hostile_comment_never_runs(server, page, archive_path, where):
     url = f"{server}/-/wparchive/posts/{post}" if where == "reader" else None
     if url is None:
         conn = connect(archive_path)
-        comment_id = conn.execute("SELECT id FROM comments WHERE post_id = ?", (post,)).fetchone()[0]
+        comment_id = conn.execute("SELECT id FROM comments WHERE post_id = ? AND wp_id = 66", (post,)).fetchone()[0]
         conn.close()
         url = f"{server}/archive/comments/{comment_id}"
     page.goto(url)
@@ -187,6 +190,17 @@ def test_cjk_search_finds_the_title_and_leads_to_the_post(server, page, archive_
     page.wait_for_selector("h1.post-title")
     assert page.text_content("h1.post-title") == TITLE
     assert page.url.endswith(f"/-/wparchive/posts/{post_id(archive_path, TITLE)}")
+
+
+def test_a_snippet_of_archived_markup_shows_it_as_text(server, page):
+    page.goto(f"{server}/-/wparchive/search?q=quoted+markup")
+    page.wait_for_selector("ol.search-results.comments li.search-result")
+    snippet = page.text_content("ol.search-results.comments .snippet")
+    assert "<img src=x onerror=" in snippet and "<script>" in snippet
+    assert page.eval_on_selector_all(".snippet", "s => s.map(e => e.querySelectorAll('*:not(mark)').length)") == [0]
+    assert page.eval_on_selector_all("ol.search-results.comments mark", "m => m.map(e => e.textContent)") == [
+        "Quoted", "markup"]
+    assert page.evaluate("typeof window.__pwned") == "undefined"
 
 
 def test_datasettes_own_search_box_finds_a_two_letter_word(server, page):

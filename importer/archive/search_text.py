@@ -29,15 +29,15 @@ CJK_RUN = re.compile(f"[{CJK}]+")
 _PIECES = re.compile(f"[{MARK_OPEN}{MARK_CLOSE}{ELLIPSIS}{JOIN}]|[{CJK}]+|[^{MARK_OPEN}{MARK_CLOSE}{ELLIPSIS}{JOIN}{CJK}]+")
 _QUERY_BITS = re.compile(r'\s+|(".*?")')
 _CONTROLS = re.compile(f"[{MARK_OPEN}{MARK_CLOSE}{ELLIPSIS}{JOIN}]")
+_SPECIAL = re.compile(f"[{MARK_OPEN}{MARK_CLOSE}{ELLIPSIS}{JOIN}{CJK}]")
 
 
 def indexed(text: str | None) -> str | None:
     """The derived text of one column value."""
-    if text is None:
-        return None
-    if _CONTROLS.search(text):  # never in XML; kept out so that the derived text maps back
-        text = _CONTROLS.sub(" ", text)
-    return CJK_RUN.sub(_pairs, text) if CJK_RUN.search(text) else text
+    if text is None or not _SPECIAL.search(text):  # most text: one scan, returned as it is
+        return text
+    text = _CONTROLS.sub(" ", text)  # never in XML; kept out so that the derived text maps back
+    return CJK_RUN.sub(_pairs, text)
 
 
 def _pairs(run: re.Match) -> str:
@@ -53,11 +53,12 @@ def register(conn: sqlite3.Connection):
 def match_query(query: str) -> str:
     """A user's query as an FTS5 MATCH expression against the derived text: each word and each
     "quoted phrase" a phrase of its own (all must match), CJK in pairs. Datasette's escape_fts,
-    CJK-aware; FTS5's operators are not interpreted."""
+    CJK-aware; FTS5's operators are not interpreted. A query of no words matches nothing (instead
+    of being an FTS5 syntax error)."""
     if query.count('"') % 2:
         query += '"'
     bits = [bit.strip('"') for bit in _QUERY_BITS.split(query) if bit and bit != '""']
-    return " ".join('"' + indexed(bit).replace('"', '""') + '"' for bit in bits if bit)
+    return " ".join('"' + indexed(bit).replace('"', '""') + '"' for bit in bits if bit) or '""'  # "": no row
 
 
 def readable(snippet: str) -> list[tuple[str, bool]]:

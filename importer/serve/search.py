@@ -61,8 +61,6 @@ async def _archive(datasette, actor):
 def results(conn, query: str, page: int) -> dict[str, list[dict]]:
     """Best matches first (FTS5's bm25 rank), a page of each kind and one more (is there a next?)."""
     match, marks = match_query(query), (MARK_OPEN, MARK_CLOSE)
-    if not match:
-        return {"posts": [], "comments": []}
     limit, offset = PAGE_SIZE + 1, (page - 1) * PAGE_SIZE
     register(conn)  # Datasette's connections have it already; a plain one (tests, scripts) may not
     posts = rows(conn, "SELECT p.id, p.site_id, p.date, p.date_gmt, p.title, "
