@@ -147,6 +147,15 @@ class Inventory(Record):
 
 
 @dataclass(slots=True)
+class Capture(Record):
+    """A web-archive capture a source read (Wayback Machine, WARC): URL, UTC time, content digest."""
+    url: str
+    captured_at: str
+    digest: str | None = None
+    archive: str | None = None
+
+
+@dataclass(slots=True)
 class SyncState(Record):
     """Where the next run of a live source starts (its source, REST root, cursors, validators)."""
     values: dict[str, str]

@@ -295,6 +295,21 @@ CREATE TABLE IF NOT EXISTS sync_state (
     UNIQUE (site_id, key)
 );
 
+-- Web-archive captures read into the archive (Wayback Machine, WARC files): each is evidence at its own
+-- time (captured_at, UTC), so a post's versions can be traced to the capture that showed them.
+CREATE TABLE IF NOT EXISTS captures (
+    id INTEGER PRIMARY KEY,
+    site_id INTEGER NOT NULL REFERENCES sites(id),
+    url TEXT NOT NULL,
+    captured_at TEXT NOT NULL,
+    digest TEXT,
+    source TEXT NOT NULL,
+    archive TEXT,
+    import_run_id INTEGER REFERENCES import_runs(id),
+    UNIQUE (site_id, url, captured_at)
+);
+CREATE INDEX IF NOT EXISTS captures_run ON captures(import_run_id);
+
 -- Schema versions: the migrations (importer/archive/migrations.py) this archive's shape includes;
 -- PRAGMA user_version holds the last one's id. A fresh archive lists them all, applied when made.
 CREATE TABLE IF NOT EXISTS schema_migrations (

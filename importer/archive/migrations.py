@@ -65,11 +65,16 @@ def _search_every_language(conn):
         conn.execute(f"INSERT INTO {table}_fts ({table}_fts, rank) VALUES ('automerge', ?)", (DEFAULT_AUTOMERGE,))
 
 
+def _captures(conn):
+    """The captures table (web-archive captures read) comes from the schema's statements."""
+
+
 MIGRATIONS = (
     Migration(1, "import_runs_size", _import_runs_size),
     Migration(2, "versions_dated_by_evidence", _versions_dated_by_evidence),
     Migration(3, "media_store", _media_store),
     Migration(4, "search_every_language", _search_every_language),
+    Migration(5, "captures", _captures),
 )
 LATEST = MIGRATIONS[-1].number
 

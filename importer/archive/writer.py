@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 from ..errors import DiskFull
-from ..model import Author, Comment, Digest, Inventory, Post, Problem, Site, SyncState, Term
+from ..model import Author, Capture, Comment, Digest, Inventory, Post, Problem, Site, SyncState, Term
 from ..text import site_key
 from . import runs
 from .bulk import loader_for
+from .captures import record_capture
 from .clock import now_utc
 from .columns import (AUTHOR_COLUMNS, COMMENT_COLUMNS, POST_COLUMNS, SITE_COLUMNS, TERM_COLUMNS, author_fields,
                       comment_fields, post_fields, site_fields, term_fields, values_of)
@@ -94,8 +95,13 @@ class Writer:
             runs.record_problem(self.conn, self.run_id, self.source_file, problem)
 
     def _site(self, site: Site):
-        """The first Site record picks (or creates) the site; later ones only fill its fields."""
-        self.seen = site.exported_at or self.default_seen
+        """The first Site record picks (or creates) the site; later ones only fill its fields, and
+        may move the moment of the evidence that follows (a web archive's captures)."""
+        seen = site.exported_at or self.default_seen
+        if seen != self.seen:
+            self.flush()  # what was given before was seen at the earlier moment
+            self.post_wp_ids = {}  # and an id given again at a new moment is the same post, later
+        self.seen = seen
         first = self.site_id is None
         existed = True
         if first:
@@ -188,6 +194,10 @@ class Writer:
     def _sync_state(self, state: SyncState):
         self._require_site()
         runs.save_sync_state(self.conn, self.site_id, state.values)
+
+    def _capture(self, capture: Capture):
+        self._require_site()
+        record_capture(self.conn, self.site_id, self.run_id, self.source, capture)
 
     def _inventory(self, inventory: Inventory):
         """A full reading of the site: what it no longer shows is marked deleted."""
@@ -496,7 +506,7 @@ class Writer:
 
     _handlers = {Post: _post, Comment: _loose_comment, Problem: problem, Term: _term, Author: _author,
                  Site: _site, Digest: lambda self, d: self.set_sha256(d.sha256), SyncState: _sync_state,
-                 Inventory: _inventory}
+                 Inventory: _inventory, Capture: _capture}
 
 
 def _file_of(conn) -> str:

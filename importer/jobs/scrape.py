@@ -14,9 +14,11 @@ __all__ = ["discover", "scrape"]
 
 
 def scrape(conn, url: str, via: str = "auto", fetcher: Fetcher | None = None, pages: bool = True,
-           progress=None) -> RunReport:
+           progress=None, wayback: dict | None = None) -> RunReport:
     """Archive the blog at `url` into the open archive, in one transaction."""
     fetcher = fetcher or Fetcher(url)
+    if via == "wayback":
+        return from_wayback(conn, url, fetcher, wayback or {}, progress)
     site = live_site(conn, fetcher, url, pages=pages)
     site.discovery = discover(fetcher, url)
     root = site.discovery.announced_root()
@@ -26,3 +28,16 @@ def scrape(conn, url: str, via: str = "auto", fetcher: Fetcher | None = None, pa
     if via == "rest" and not site.found.rest_root:
         raise FetchError(url, f"--via {via}: the site offers no REST API")
     return apply(conn, site, source, progress, require_posts=True)
+
+
+def from_wayback(conn, url: str, fetcher: Fetcher, options: dict, progress=None) -> RunReport:
+    """Archive a dead blog from its Wayback Machine captures; `options` are wayback_url,
+    wayback_from, wayback_to, wayback_captures (strings), `fetcher` the run's limits."""
+    from ..sources.cdx import archive_fetcher
+    from ..sources.live import Discovery
+
+    base = (options.get("wayback_url") or "https://web.archive.org").rstrip("/")
+    site = live_site(conn, archive_fetcher(base, fetcher), url, pages=True)
+    site.state = {key: value for key, value in options.items() if value}
+    site.discovery = Discovery(url=url, title=None)
+    return apply(conn, site, web_source("wayback"), progress, require_posts=True)

@@ -39,10 +39,12 @@ WEB_SOURCES = (
     WebSource("wpcom", "rest", lambda found: found.wordpress_com, ".wpcom:collect"),
     WebSource("feed", "feed", None, ".pages:collect_feed"),
     WebSource("html", "html", lambda found: True, ".pages:collect"),
+    WebSource("wayback", "wayback", None, ".wayback:collect"),  # a dead blog's captures; never chosen by auto
 )
 FILE_SOURCES = (
     FileSource("wxr", (".xml", ".xml.gz", ".wxr", ".zip"), files.wxr_records, in_child=True),
     FileSource("html", (".html", ".htm"), files.page_records, in_child=False),
+    FileSource("warc", (".warc.gz", ".warc", ".arc.gz"), files.warc_records, in_child=False),
 )
 FILE_SUFFIXES = tuple(suffix for source in FILE_SOURCES for suffix in source.suffixes)
 

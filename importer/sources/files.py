@@ -65,3 +65,10 @@ def page_records(item: Input, repair: bool, progress):
     yield page.site
     yield page.post
     yield from page.problems
+
+
+def warc_records(item: Input, repair: bool, progress):
+    """The captures in a WARC or ARC file, each dated by its WARC-Date."""
+    from .warc import records  # warcio is loaded only when a WARC is read
+
+    yield from records(item, repair, progress)

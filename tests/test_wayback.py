@@ -1,0 +1,157 @@
+"""The Wayback source against a local CDX server replaying WARC crawls of the test WordPress
+(never the real Internet Archive): rows as the blog's own export has them, each capture as
+evidence at its own time, the CDX dialect (paging, collapse, from/to), and politeness."""
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from cdx_server import CDXServer, captures_of
+from conftest import wordpress_export
+from importer.archive.connection import connect
+from importer.cli import cli
+from importer.jobs.scrape import scrape
+from importer.jobs.sync import sync_site
+from importer.sources import cdx
+from importer.web import Fetcher
+from wayback_site import EDITED_COMMENT_TEXT, EDITED_POST, EDITED_TEXT, crawl_between_edits
+
+
+@pytest.fixture(scope="module")
+def crawls(tmp_path_factory):
+    return crawl_between_edits(tmp_path_factory.mktemp("crawls"))
+
+
+@pytest.fixture
+def slept():
+    return []
+
+
+def run(db, crawls, base, slept, **options):
+    """A Wayback scrape through the library, its sleeps recorded instead of taken."""
+    conn = connect(db)
+    fetcher = Fetcher(crawls.url, sleep=slept.append, **{k: options.pop(k) for k in ("max_requests",) if k in options})
+    report = scrape(conn, crawls.url, via="wayback", fetcher=fetcher,
+                    wayback={"wayback_url": base, **options})
+    return conn, report
+
+
+def test_recovered_rows_match_the_blogs_own_export(crawls, tmp_path, slept):
+    server = CDXServer(page_size=25)
+    server.add(*crawls.warcs)
+    with server.serve() as base:
+        conn, report = run(tmp_path / "a.db", crawls, base, slept)
+    assert report.error is None
+    export = connect(tmp_path / "x.db")
+    from importer.jobs.imports import import_input
+    from importer.inputs import expand
+    import_input(export, expand([str(wordpress_export("wayback", tmp_path / "wp.xml"))])[0])
+    public = {r[0] for r in export.execute("SELECT wp_id FROM posts WHERE status = 'publish' AND type = 'post'")}
+    got = {r[0] for r in conn.execute("SELECT wp_id FROM posts WHERE wp_id IS NOT NULL")}
+    captured = {c.original for c in server.captures}
+    never_crawled = {wp_id for wp_id, url in export.execute("SELECT wp_id, url FROM posts") if url not in captured}
+    assert public - never_crawled <= got
+    approved = {r[0] for r in export.execute("SELECT wp_id FROM comments WHERE status = 'approved'")}
+    assert approved <= {r[0] for r in conn.execute("SELECT wp_id FROM comments")}
+    assert any("/resumeKey" not in str(q) and q.get("resumeKey") for q in server.asked)  # paged, not truncated
+
+
+def test_each_capture_is_evidence_at_its_own_time(crawls, tmp_path, slept):
+    server = CDXServer()
+    server.add(*crawls.warcs)
+    with server.serve() as base:
+        conn, _ = run(tmp_path / "a.db", crawls, base, slept)
+    content, = conn.execute("SELECT content FROM posts WHERE wp_id = ?", (EDITED_POST,)).fetchone()
+    assert EDITED_TEXT in content
+    moments = sorted(c.timestamp for c in server.captures if c.original.rstrip("/").endswith("victory-for-baby-p"))
+    versions = conn.execute("SELECT v.captured_at, v.content FROM post_versions v JOIN posts p ON p.id = v.post_id "
+                            "WHERE p.wp_id = ?", (EDITED_POST,)).fetchall()
+    assert len(versions) == 1 and EDITED_TEXT not in versions[0][1]
+    # dated by its own evidence (the REST capture's modified_gmt, else the capture's time), never the run's
+    assert versions[0][0].replace("-", "").replace(" ", "").replace(":", "") < moments[-1]
+    comment = conn.execute("SELECT id, content FROM comments WHERE wp_id = ?", (crawls.edited_comment,)).fetchone()
+    assert EDITED_COMMENT_TEXT in comment[1]
+    assert conn.execute("SELECT count(*) FROM comment_versions WHERE comment_id = ?", (comment[0],)).fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM captures WHERE digest IS NOT NULL").fetchone()[0] >= len(versions)
+
+
+def test_a_comment_gone_from_later_captures_is_kept(crawls, tmp_path, slept):
+    server = CDXServer()
+    server.add(*crawls.warcs[1:2])  # only the middle crawl shows the early comment as first written
+    server.add(crawls.warcs[0])
+    with server.serve() as base:
+        conn, _ = run(tmp_path / "a.db", crawls, base, slept)
+    assert conn.execute("SELECT count(*) FROM comments WHERE wp_id = ?", (crawls.edited_comment,)).fetchone()[0] == 1
+
+
+def test_from_to_and_captures_limit_what_is_read(crawls, tmp_path, slept):
+    server = CDXServer()
+    server.add(*crawls.warcs)
+    first = max(c.timestamp for c in captures_of(crawls.warcs[:1]))
+    with server.serve() as base:
+        conn, _ = run(tmp_path / "a.db", crawls, base, slept, wayback_to=first)
+    assert EDITED_TEXT not in conn.execute("SELECT content FROM posts WHERE wp_id = ?", (EDITED_POST,)).fetchone()[0]
+    assert conn.execute("SELECT count(*) FROM comments WHERE wp_id = ?", (crawls.added_comment,)).fetchone()[0] == 0
+
+
+def test_sync_asks_only_for_captures_newer_than_the_last_run(crawls, tmp_path, slept):
+    server = CDXServer()
+    server.add(*crawls.warcs[:2])
+    with server.serve() as base:
+        conn, _ = run(tmp_path / "a.db", crawls, base, slept)
+        read, = conn.execute("SELECT max(captured_at) FROM captures").fetchone()
+        last = "".join(ch for ch in read if ch.isdigit())
+        server.add(crawls.warcs[2])
+        server.asked.clear()
+        site_id, = conn.execute("SELECT id FROM sites").fetchone()
+        report = sync_site(conn, site_id, crawls.url, Fetcher(crawls.url, sleep=slept.append))
+    assert report.error is None
+    assert server.asked and all(q["from"] > last for q in server.asked)
+    assert EDITED_TEXT in conn.execute("SELECT content FROM posts WHERE wp_id = ?", (EDITED_POST,)).fetchone()[0]
+    assert conn.execute("SELECT count(*) FROM comments WHERE wp_id = ?", (crawls.added_comment,)).fetchone()[0] == 1
+
+
+def test_429_waits_as_asked_and_a_minute_without_retry_after(crawls, tmp_path, slept):
+    server = CDXServer()
+    server.add(*crawls.warcs)
+    server.throttle(1, "7")
+    server.throttle(1)
+    with server.serve() as base:
+        _, report = run(tmp_path / "a.db", crawls, base, slept, max_requests=10)
+    assert 7.0 in slept and cdx.BUSY_WAIT in slept
+    assert report.error and "--max-requests 10" in report.error  # the budget is honoured, what was read kept
+
+
+def test_cdx_calls_and_capture_reads_are_spaced(crawls, tmp_path, slept):
+    server = CDXServer()
+    server.add(*crawls.warcs)
+    with server.serve() as base:
+        run(tmp_path / "a.db", crawls, base, slept, max_requests=8)
+    assert any(wait > cdx.CAPTURE_SPACING for wait in slept)  # a CDX call waited for its turn
+
+
+def test_a_refused_connection_stops_the_run_in_one_line(crawls, tmp_path, monkeypatch):
+    monkeypatch.setattr(cdx, "CDX_SPACING", 0.0)
+    result = CliRunner().invoke(cli, ["scrape", crawls.url, "--via", "wayback", "--wayback-url", "http://127.0.0.1:9",
+                                      "--db", str(tmp_path / "a.db")])
+    assert result.exit_code != 0
+    assert "refuses this address" in result.output and "Traceback" not in result.output
+
+
+def test_cli_scrape_via_wayback(crawls, tmp_path, monkeypatch):
+    monkeypatch.setattr(cdx, "CDX_SPACING", 0.0)
+    monkeypatch.setattr(cdx, "CAPTURE_SPACING", 0.0)
+    server = CDXServer()
+    server.add(*crawls.warcs)
+    with server.serve() as base:
+        result = CliRunner().invoke(cli, ["scrape", crawls.url, "--via", "wayback", "--wayback-url", base,
+                                          "--captures", "1", "--db", str(tmp_path / "a.db")])
+    assert result.exit_code == 0, result.output
+    db = sqlite3.connect(tmp_path / "a.db")
+    assert db.execute("SELECT count(*) FROM post_versions").fetchone()[0] == 0  # one capture each: no history
+    assert db.execute("SELECT count(*) FROM posts WHERE source = 'wayback'").fetchone()[0] > 10
+
+
+def test_bad_moment_is_one_line(tmp_path):
+    result = CliRunner().invoke(cli, ["scrape", "http://example.org/", "--via", "wayback", "--from", "2008-01"])
+    assert result.exit_code == 2 and "YYYYMMDD" in result.output
