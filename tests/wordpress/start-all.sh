@@ -13,4 +13,6 @@ WP_LOCAL_REST=off WP_LOCAL_COMMENTS_PER_PAGE=2 bash "$here/up.sh" 8767 >/dev/nul
 bash "$here/down.sh" 8768 --wipe >/dev/null 2>&1 || true
 WP_LOCAL_BULK_POSTS=300 WP_LOCAL_BULK_COMMENTS=1000 bash "$here/up.sh" 8768 >/dev/null
 WP_LOCAL_MEDIA=1 bash "$here/up.sh" 8769 >/dev/null   # real uploads (media.php): -scaled, sizes, srcset, a PDF, a 404
+bash "$here/down.sh" 8773 --wipe >/dev/null 2>&1 || true  # wayback: fresh, its tests edit it between crawls
+bash "$here/up.sh" 8773 >/dev/null
 echo "WordPress up on 127.0.0.1:8765, 8766, 8767, 8768, 8769"
