@@ -467,7 +467,7 @@ def _size(ctx, param, value):
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="The WXR file to write (one site).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Folder for one WXR file per site.")
 @click.option("--max-file-size", default="15MB", show_default=True, callback=_size,
-              help="Split a site into numbered parts past this size (terms and authors in the first).")
+              help="Split a site into numbered parts past this size (terms and authors in the first); 0: one file.")
 @click.option("--media-base", help="URL where the --out folder's uploads/ tree will be served.")
 @click.option("--status", help="Only items of these statuses, comma-separated (e.g. publish,private).")
 @click.option("--include-deleted", is_flag=True, help="Also export rows a re-sync marked deleted.")

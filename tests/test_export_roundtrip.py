@@ -275,3 +275,51 @@ def test_export_import_export_is_a_fixed_point(tmp_path):
     first = exported(source, tmp_path / "first.xml")
     second = exported(imported(first, tmp_path / "b.db"), tmp_path / "second.xml")
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_archived_files_go_out_as_an_uploads_tree_the_importer_downloads(tmp_path, revive):
+    """The media blog (8769) archived with its files -> export --out with --media-base at a local
+    server of that tree -> the importer with "download and import file attachments" -> every
+    attachment of the new blog is a file with the archived bytes, and the posts point at them."""
+    import hashlib
+    import functools
+    from http.server import SimpleHTTPRequestHandler
+
+    import requests
+    from lxml import etree
+    from local_servers import serving
+
+    media = wordpress_url("media")
+    db = imported(wordpress_export("media", tmp_path / "media.xml"), tmp_path / "a.db")
+    done = wparchive("media", "--db", db, "--allow-private", "--delay", "0", "-q")
+    assert done.returncode in (0, 1), done.stderr  # 1: the blog's own missing file (a 404) stays missing
+    out = tmp_path / "out"
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+    with serving(functools.partial(Quiet, directory=str(out))) as base:
+        done = wparchive("export", "--db", db, "--out", out, "--media-base", f"{base}/uploads", "-q")
+        assert done.returncode == 0, done.stderr
+        tree = {p.relative_to(out / "uploads").as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in (out / "uploads").rglob("*") if p.is_file()}
+        [wxr] = out.glob("*.xml")
+        ours = etree.parse(str(wxr)).getroot()
+        pointed = [node.text for node in ours.iter("{http://wordpress.org/export/1.2/}attachment_url")]
+        assert pointed and all(url.startswith(f"{base}/uploads/") for url in pointed)
+        messages = wordpress_import("revive", wxr, fetch=True)
+    assert "Failed to import Media" not in messages, messages
+    back = content(imported(wordpress_export("revive", tmp_path / "back.xml"), tmp_path / "b.db"))
+    attachments = {key: row for key, row in back["posts"].items() if key[0] == "attachment"}
+    assert attachments
+    conn = connect(tmp_path / "b.db")
+    urls = [u for (u,) in conn.execute("SELECT attachment_url FROM posts WHERE type = 'attachment'")]
+    conn.close()
+    assert len(urls) == len(pointed)
+    for url in urls:  # named -1 when another instance's copy is in Debian's shared uploads folder
+        assert url.startswith(revive.rstrip("/")), url
+        got = requests.get(url, timeout=10)
+        assert got.status_code == 200, url
+        assert hashlib.sha256(got.content).hexdigest() in tree.values(), url
+    bodies = " ".join(row["content"] for row in back["posts"].values())
+    assert f"{base}/uploads" not in bodies  # the importer pointed every reference at its own copies

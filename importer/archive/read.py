@@ -178,3 +178,9 @@ def post_at_url(conn, site_id: int, url: str) -> tuple[int, int | None] | None:
     """(archive id, WordPress id) of the site's post at this address, if archived."""
     return conn.execute("SELECT id, wp_id FROM posts WHERE url = ? AND site_id = ? ORDER BY id LIMIT 1",
                         (url, site_id)).fetchone()
+
+
+def fetched_media(conn, site_id: int) -> list[tuple[str, str]]:
+    """(URL, stored path) of every file of the site the media store holds."""
+    return conn.execute("SELECT u.url, f.path FROM media_urls u JOIN media_files f ON f.id = u.file_id "
+                        "WHERE u.site_id = ? AND u.status = 'fetched' ORDER BY u.url", (site_id,)).fetchall()

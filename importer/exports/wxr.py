@@ -40,6 +40,7 @@ class SiteExport:
     paths: list[Path] = field(default_factory=list)
     counts: dict = field(default_factory=lambda: {"authors": 0, "terms": 0, "posts": 0, "comments": 0})
     removed: list[Removed] = field(default_factory=list)
+    media_files: int = 0  # files written into the uploads/ tree
 
 
 class SiteWriter:
@@ -84,28 +85,29 @@ class SiteWriter:
         with xf.element(tag):
             if value:
                 xf.write(*pieces(cleaned(value, where, name, self.report.removed)))
-        xf.write("\n")
 
     @staticmethod
     def _plain(xf, tag, value):
         with xf.element(tag):
             if value is not None and value != "":
                 xf.write(str(value))
-        xf.write("\n")
 
     # -- channel, authors, terms -------------------------------------------------------------------
 
     def _channel(self, xf):
-        site, where = self.site, "site"
+        """The channel's own fields, one a line (authors, terms and items are one a line too)."""
+        site = self.site
         url = site["url"] or ("http://" + site["url_key"])
-        self._text(xf, "title", site["title"] or "", where, "title")
-        self._plain(xf, "link", url)
-        self._text(xf, "description", site["description"] or "", where, "description")
-        self._plain(xf, "language", site["language"])
-        self._plain(xf, WP + "wxr_version", "1.2")
-        self._plain(xf, WP + "base_site_url", site["base_site_url"] or url)
-        self._plain(xf, WP + "base_blog_url", url)
-        self._plain(xf, "generator", self.options.generator)
+        for tag, value, text in (("title", site["title"], True), ("link", url, False),
+                                 ("description", site["description"], True), ("language", site["language"], False),
+                                 (WP + "wxr_version", "1.2", False),
+                                 (WP + "base_site_url", site["base_site_url"] or url, False),
+                                 (WP + "base_blog_url", url, False), ("generator", self.options.generator, False)):
+            if text:
+                self._text(xf, tag, value or "", "site", tag)
+            else:
+                self._plain(xf, tag, value)
+            xf.write("\n")
 
     def _authors(self) -> list[dict]:
         site_id = self.site["id"]
@@ -172,7 +174,6 @@ class SiteWriter:
             with xf.element(WP + tag):
                 self._text(xf, WP + "meta_key", key, where, f"{tag} key")
                 self._text(xf, WP + "meta_value", value or "", where, f"{tag} {key}")
-            xf.write("\n")
 
     # -- items -------------------------------------------------------------------------------------
 
@@ -207,9 +208,8 @@ class SiteWriter:
         content, attachment_url = _as_written(post), post["attachment_url"]
         if self.options.rewrite_url:
             content = self.options.rewrite_url.content(content)
-            attachment_url = self.options.rewrite_url.url(attachment_url) if attachment_url else None
+            attachment_url = self.options.rewrite_url.attachment_url(attachment_url) if attachment_url else None
         with xf.element("item"):
-            xf.write("\n")
             self._text(xf, "title", post["title"] or "", where, "title")
             self._plain(xf, "link", post["url"] or f"{base}/?p={wp_id}")
             self._plain(xf, "pubDate", _rfc822(post["date_gmt"]))
@@ -217,7 +217,6 @@ class SiteWriter:
             self._text(xf, DC, creator, where, "creator")
             with xf.element("guid", isPermaLink="false"):
                 xf.write(cleaned(post["guid"] or f"{base}/?p={wp_id}", where, "guid", self.report.removed))
-            xf.write("\n")
             self._text(xf, CONTENT, content, where, "content")
             self._text(xf, EXCERPT, post["excerpt"] or "", where, "excerpt")
             self._plain(xf, WP + "post_id", wp_id)
@@ -239,7 +238,6 @@ class SiteWriter:
             for taxonomy, slug, name in read.post_term_refs(self.conn, post["id"]):
                 with xf.element("category", domain=taxonomy, nicename=slug):
                     xf.write(*pieces(cleaned(name or slug, where, "term", self.report.removed)))
-                xf.write("\n")
             self._meta(xf, "postmeta", read.post_meta(self.conn, post["id"]), where)
             self._comments(xf, post["id"], wp_id)
         xf.write("\n")

@@ -10,6 +10,7 @@ from ..archive.migrations import LATEST, refuse_newer
 from ..archive.session import must_exist, read_only_uri
 from ..archive.shape import check_shape
 from ..errors import ArchiveError, InputError
+from ..exports.media import MediaTree
 from ..exports.wxr import Options, SiteExport, SiteWriter
 from ..text import site_key
 
@@ -41,12 +42,23 @@ def export_archive(db_path, *, site: str | None = None, output: Path | None = No
         for chosen in sites:
             path = output if output else Path(out_dir) / f"{_file_name(chosen)}.xml"
             _writable(path)
+            tree = None
+            if out_dir or media_base:
+                uploads = Path(out_dir) / "uploads" if out_dir else None
+                if uploads and len(sites) > 1:
+                    uploads = uploads / _file_name(chosen)
+                base = f"{media_base.rstrip('/')}/{_file_name(chosen)}" if media_base and len(sites) > 1 \
+                    else media_base
+                tree = MediaTree(conn, db_path, chosen["id"], uploads, base)
+            options.rewrite_url = tree if media_base else None
             advance = progress(chosen["url"] or chosen["url_key"], read.post_count(conn, chosen["id"])) \
                 if progress else None
             try:
-                report.sites.append(SiteWriter(conn, chosen, options, advance).write(path))
+                done = SiteWriter(conn, chosen, options, advance).write(path)
+                done.media_files = tree.write() if tree else 0
             except OSError as error:
-                raise InputError(str(path), f"cannot write: {error.strerror or error}") from None
+                raise InputError(str(error.filename or path), f"cannot write: {error.strerror or error}") from None
+            report.sites.append(done)
         return report
     finally:
         conn.close()
@@ -75,9 +87,10 @@ _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$", re.I)
 
 
 def parse_size(text: str) -> int:
-    """'15MB', '500k', '1.5G', '2000000' as bytes (powers of 1,000, as `wp export` counts them)."""
+    """'15MB', '500k', '1.5G', '2000000' as bytes (powers of 1,000, as `wp export` counts them);
+    0 for no limit."""
     match = _SIZE.match(text)
-    if not match or float(match.group(1)) <= 0:
+    if not match:
         raise ValueError(f"{text!r} is not a size (like 15MB, 500KB, 1GB)")
     return int(float(match.group(1)) * 1000 ** " kmg".index((match.group(2) or " ").lower()))
 
