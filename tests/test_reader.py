@@ -275,3 +275,11 @@ def test_thread_survives_cycles_and_closes_every_level():
     opened = sum(e.has_replies for e in talk.thread)
     assert opened == sum(e.closes for e in talk.thread) == 3
     assert [c["id"] for c in talk.pings] == [8] and talk.hidden == 1
+
+
+def test_what_a_user_mistypes_is_a_page_not_an_error(server, db):
+    post = post_id(db, "Estuary notes", "reader.example")
+    for path in ("/-/wparchive/posts/99999999999999999999", f"/-/wparchive/posts/{post}/diff?from=%C2%B2",
+                 f"/-/wparchive/posts/{post}/versions/999999", "/-/wparchive/sites/999999"):
+        assert requests.get(server + path, timeout=10).status_code == 404, path
+    assert page(f"{server}/-/wparchive/sites/1?page=%C2%B2&month=nonsense").select("li.post-summary")

@@ -10,24 +10,26 @@ import re
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
-from . import history, plugin, queries
+from . import history, queries
 from .access import ensure_can_read
 from .media import archived_copies
 from .private import HIDE_SETTING
+from .sanitise import sanitised
 from .thread import discussion
 
 BASE = "/-/wparchive"
+ID = re.compile(r"[0-9]{1,18}")  # what SQLite's integer holds
 _BLOCKS = re.compile(r"<(?:p|div|h[1-6]|ul|ol|table|blockquote|pre|figure)\b|<!-- wp:", re.I)
 
 
 def reader_routes() -> list:
     return [
-        (rf"^{BASE}/sites/(?P<site_id>\d+)$", site_page),
-        (rf"^{BASE}/sites/(?P<site_id>\d+)/p/(?P<wp_id>\d+)$", by_wp_id),
-        (rf"^{BASE}/sites/(?P<site_id>\d+)/path/(?P<path>.*)$", by_path),
-        (rf"^{BASE}/posts/(?P<post_id>\d+)$", post_page),
-        (rf"^{BASE}/posts/(?P<post_id>\d+)/versions/(?P<version_id>\d+)$", version_page),
-        (rf"^{BASE}/posts/(?P<post_id>\d+)/diff$", diff_page),
+        (rf"^{BASE}/sites/(?P<site_id>[0-9]{{1,18}})$", site_page),
+        (rf"^{BASE}/sites/(?P<site_id>[0-9]{{1,18}})/p/(?P<wp_id>[0-9]{{1,18}})$", by_wp_id),
+        (rf"^{BASE}/sites/(?P<site_id>[0-9]{{1,18}})/path/(?P<path>.*)$", by_path),
+        (rf"^{BASE}/posts/(?P<post_id>[0-9]{{1,18}})$", post_page),
+        (rf"^{BASE}/posts/(?P<post_id>[0-9]{{1,18}})/versions/(?P<version_id>[0-9]{{1,18}})$", version_page),
+        (rf"^{BASE}/posts/(?P<post_id>[0-9]{{1,18}})/diff$", diff_page),
     ]
 
 
@@ -42,7 +44,7 @@ async def archive(datasette, request, table: str = "posts"):
 
 def number(request, name: str, default: int | None = None) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else default
+    return int(value) if ID.fullmatch(value) else default
 
 
 def plain(value) -> str:
@@ -63,7 +65,7 @@ def content_html(html: str | None, copies: dict[str, str]) -> Markup:
     if "\n" in html and not _BLOCKS.search(html):
         html = "".join(f"<p>{block.strip().replace(chr(10), '<br>')}</p>"
                        for block in re.split(r"\n\s*\n", html) if block.strip())
-    return Markup(plugin.sanitised(html, media=copies.get))
+    return Markup(sanitised(html, media=copies.get))
 
 
 async def site_page(datasette, request):
@@ -166,7 +168,8 @@ async def diff_page(datasette, request):
         post = queries.post(conn, post_id)
         if post is None:
             return None
-        sides = {side: post if value == "current" else (value.isdigit() and queries.version(conn, post_id, int(value)))
+        sides = {side: post if value == "current"
+                 else ID.fullmatch(value) and queries.version(conn, post_id, int(value))
                  for side, value in chosen.items()}
         return {"post": post, **sides}
 
