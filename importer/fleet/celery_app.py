@@ -9,6 +9,7 @@ no-op. A site's steps hash to one queue, so a site's archive stays on the machin
 consume that queue.
 """
 import json
+import os
 import zlib
 from dataclasses import asdict
 from pathlib import Path
@@ -54,7 +55,7 @@ def make_app(broker: str, fleet: Path | None = None, lock_ttl: float = LOCK_TTL,
                                   "unacked_restore_throttle": 1})
     client = redis.Redis.from_url(broker, socket_timeout=REDIS_TIMEOUT)
 
-    @app.task(name=STEP, bind=True)
+    @app.task(name=STEP, bind=True, shared=False, max_retries=None)
     def step(self, url, settings, outcomes, cycle, number=1, before=None, queue=None):
         """One step of `url`; the next is sent when there is more, else the site's outcome is reported."""
         done = done_key(f"{cycle}:{site_key(url)}:{number}")
@@ -62,10 +63,15 @@ def make_app(broker: str, fleet: Path | None = None, lock_ttl: float = LOCK_TTL,
             return "done already"
         lock = SiteLock(client, site_key(url), lock_ttl)
         if not lock.acquire():
-            raise self.retry(countdown=max(0.5, lock_ttl / 6), max_retries=None)
-        with lock.held():
-            outcome = run_step(Path(fleet or ".") / archive_name(site_key(url)), url, StepSettings(**settings),
-                               RedisBuckets(client))
+            raise self.retry(countdown=max(0.5, lock_ttl / 6))
+        try:
+            with lock.held():
+                outcome = run_step(Path(fleet or ".") / archive_name(site_key(url)), url, StepSettings(**settings),
+                                   RedisBuckets(client))
+        except Exception as error:  # not the site's doing: reported, so `fleet run` does not wait for it forever
+            failed = Outcome(url, "failed", error=f"internal error: {error!r}", pid=os.getpid())
+            client.rpush(outcomes, json.dumps(failed.as_dict()))
+            raise
         if before:
             outcome = joined(Outcome(**before), outcome)
         if outcome.more and outcome.steps < MAX_STEPS:
