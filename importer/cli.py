@@ -356,6 +356,8 @@ def _file_counter(url):
 
 
 def _media_line(report) -> str:
+    if not report.found:
+        return f"{report.url}: media: none used"
     parts = [f"{report.fetched} fetched ({_megabytes(report.bytes)})", f"{report.had} already had",
              f"{report.failed} failed"]
     if report.unchanged:
@@ -371,16 +373,25 @@ def _media_line(report) -> str:
     return f"{report.url}: media: " + ", ".join(parts) + f"; {report.requests} requests"
 
 
+def _file_cap(ctx, param, value):
+    """--max-bytes: a size as export's --max-file-size reads it, and more than nothing."""
+    size = _size(ctx, param, value)
+    if not size:
+        raise click.BadParameter("must be more than 0")
+    return size
+
+
 @cli.command(short_help="Archive the files the archived sites use.")
 @db_option(writes=True)
 @click.option("--site", "only", help="Only this site (its URL); default every site in the archive.")
 @click.option("--uploads", type=click.Path(exists=True, file_okay=False),
               help="Take files from this local copy of wp-content/uploads instead of the network.")
 @click.option("--hosts", default="", help="Other hosts to fetch files from, comma-separated (host or host:port).")
-@click.option("--delay", default=1.0, show_default=True, type=float, help="Seconds between requests to a host.")
-@click.option("--max-bytes", default=512 << 20, show_default=True, type=click.IntRange(min=1),
-              help="Largest file fetched, in bytes.")
-@click.option("--max-requests", type=int, default=None, help="Stop after this many requests.")
+@click.option("--delay", default=1.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds between requests to a host.")
+@click.option("--max-bytes", default="512MB", show_default=True, callback=_file_cap,
+              help="Largest file fetched (bytes, or like 20MB, 1.5GB).")
+@click.option("--max-requests", type=click.IntRange(min=1), default=None, help="Stop after this many requests.")
 @click.option("--refresh", is_flag=True, help="Revalidate files held (conditional GETs) and ask gone ones again.")
 @click.option("--allow-private", is_flag=True,
               help="Fetch from loopback, private or link-local addresses (file URLs come from imported files).")
@@ -393,19 +404,17 @@ def media(db_path, only, uploads, hosts, delay, max_bytes, max_requests, refresh
     Exit status: 0 done, 1 some files failed, 2 could not run."""
     from pathlib import Path
 
-    from .archive.media import sites as media_sites
-    from .text import site_key
+    from .jobs.media import media_sites
 
     click.get_current_context().meta[FAILED] = 2
     must_exist(db_path)
+    if not is_sqlite(db_path):  # an empty file would be made into an archive
+        raise ArchiveError(db_path, "an empty file, not an archive; run `wparchive import` or `wparchive scrape` first")
     options = _media_options(hosts=tuple(h for h in hosts.split(",") if h.strip()), delay=delay,
                              max_bytes=max_bytes, max_requests=max_requests, refresh=refresh,
                              allow_private=allow_private, uploads=Path(uploads) if uploads else None)
     with writing(db_path) as conn:
-        sites = media_sites(conn, site_key(only) if only else None)
-        if not sites:
-            raise ArchiveError(db_path, f"no site{' ' + only if only else ''} with a URL to take media for")
-        status = _media_sites(conn, db_path, sites, options, quiet)
+        status = _media_sites(conn, db_path, media_sites(conn, db_path, only), options, quiet)
     sys.exit(status)
 
 

@@ -365,3 +365,59 @@ def test_a_run_killed_mid_file_resumes_cleanly(db_path, write_wxr):
             assert hashlib.sha256((db_path.parent / path).read_bytes()).hexdigest() == sha256
         assert value(conn, "SELECT count(*) FROM media_files") == 5
         conn.close()
+
+
+def one_line(result, code=2) -> str:
+    """A command that could not run: its exit status and its one stderr line, no traceback."""
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_max_bytes_takes_sizes_as_export_does(imported, db_path, site):
+    args = ["media", "--db", str(db_path), "--delay", "0", "--allow-private", "--max-bytes"]
+    result = CliRunner().invoke(cli, [*args, "0.06KB"])  # 60 bytes: the 45-byte PDF, none of the images
+    assert result.exit_code == 1, result.output
+    assert statuses(imported)["report.pdf"] == ("fetched", 200)
+    assert statuses(imported)["photo.jpg"][0] == "failed"
+    for wrong, why in (("0", "must be more than 0"), ("lots", "'lots' is not a size")):
+        refused = CliRunner().invoke(cli, [*args, wrong])
+        assert refused.exit_code == 2 and f"Invalid value for '--max-bytes': {why}" in refused.stderr
+
+
+def test_a_site_not_in_the_archive_is_named_with_the_sites_it_has(imported, db_path, site):
+    line = one_line(CliRunner().invoke(cli, ["media", "--db", str(db_path), "--site", "http://nope.example/"]))
+    assert line == f"error: {db_path}: no site http://nope.example/ in this archive (its sites: {site.base})"
+
+
+def test_an_archive_with_no_media_says_so(db_path, write_wxr):
+    run_import(connect(db_path), write_wxr(wxr(item(1, "Plain", "<p>no files here</p>"))))
+    result = CliRunner().invoke(cli, ["media", "--db", str(db_path)])
+    assert result.exit_code == 0 and result.stdout == "http://fixture.example: media: none used\n"
+
+
+def test_an_empty_file_is_not_made_into_an_archive(tmp_path):
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    assert "an empty file, not an archive" in one_line(CliRunner().invoke(cli, ["media", "--db", str(empty)]))
+    assert empty.stat().st_size == 0
+
+
+@pytest.mark.parametrize("offline", [False, True])
+def test_a_media_folder_that_cannot_be_made_stops_the_run_in_one_line(imported, db_path, site, tmp_path, offline):
+    (tmp_path / f"{db_path.stem}.media").write_text("in the way")
+    args = ["--uploads", str(tmp_path)] if offline else ["--allow-private", "--delay", "0"]
+    line = one_line(CliRunner().invoke(cli, ["media", "--db", str(db_path), *args]))
+    assert line == f"error: {db_path.parent / (db_path.stem + '.media')}: not a folder, and the archive's " \
+                   "media files go there; move it away"
+    assert site.requests == []
+
+
+def test_uploads_must_be_a_folder(imported, db_path, tmp_path):
+    afile = tmp_path / "uploads.zip"
+    afile.write_bytes(b"PK")
+    for uploads in (afile, tmp_path / "nowhere"):
+        result = CliRunner().invoke(cli, ["media", "--db", str(db_path), "--uploads", str(uploads)])
+        assert result.exit_code == 2 and "Invalid value for '--uploads'" in result.stderr

@@ -57,6 +57,15 @@ class MediaFolder:
         self.base = db_path.parent
         self.root = self.base / f"{db_path.stem}.media"
 
+    def check(self):
+        """Refuse at once a folder that cannot take files (its name taken by a file, or not
+        writable), rather than fail every file of a run one by one."""
+        if self.root.exists() and not self.root.is_dir():
+            raise ArchiveError(str(self.root), "not a folder, and the archive's media files go there; move it away")
+        where = self.root if self.root.exists() else self.base
+        if not os.access(where, os.W_OK):
+            raise ArchiveError(str(where), "read-only, so the archive's media files cannot be stored there")
+
     @contextmanager
     def receiving(self):
         """`with folder.receiving() as incoming:` write into it, then `incoming.keep()`; left

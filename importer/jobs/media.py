@@ -17,11 +17,12 @@ from urllib.parse import unquote, urlsplit
 from ..archive import media as store
 from ..archive import runs
 from ..archive.media_folder import MediaFolder, contradiction
-from ..errors import BudgetExhausted, FetchError
+from ..errors import ArchiveError, BudgetExhausted, FetchError
 from ..media.collect import UPLOADS, Attachment, attachment_uses, html_uses, og_image_uses, rest_media_uses
 from ..media.hosts import MediaHosts
 from ..media.metadata import BrokenMetadata, attachment_metadata
 from ..sources.rest import RestAPI
+from ..text import site_key
 from ..web.addresses import first_not_public
 from ..web.download import DEADLINE, MAX_BYTES, Fetchers, download
 
@@ -69,10 +70,24 @@ class MediaReport:
                                                     "not_local", "other_hosts", "refused", "gone", "bytes", "requests")}
 
 
+def media_sites(conn, db_path, only: str | None = None) -> list[tuple[int, str]]:
+    """(id, URL) of the sites a media run covers: all with a URL, or the one `only` names."""
+    every = store.sites(conn)
+    chosen = store.sites(conn, site_key(only)) if only else every
+    if not every:
+        raise ArchiveError(str(db_path), "no site with a URL in this archive to take media for")
+    if not chosen:
+        shown = ", ".join(url for _, url in every[:5]) + (", ..." if len(every) > 5 else "")
+        raise ArchiveError(str(db_path), f"no site {only} in this archive (its sites: {shown})")
+    return chosen
+
+
 def archive_media(conn, db_path, site_id: int, site_url: str, options: MediaOptions, progress=None) -> MediaReport:
     """Collect, record and fetch one site's media; `progress(files done, files wanted, bytes)`
     after each file and as a large one arrives."""
     report = MediaReport(site_url)
+    folder = MediaFolder(db_path)
+    folder.check()
     with store.transaction(conn, db_path):
         run_id = store.start_run(conn, site_id, site_url)
     report.new = _record_uses(conn, db_path, site_id, site_url, run_id, report)
@@ -89,7 +104,6 @@ def archive_media(conn, db_path, site_id: int, site_url: str, options: MediaOpti
     report.other_hosts = sum(1 for w in wanted if w.file_id is None and not hosts.allows(w.url))
     if not options.allow_private and not options.uploads:
         allowed = _public_only(allowed, report)
-    folder = MediaFolder(db_path)
     if folder.root.is_dir():
         folder.sweep()  # what a killed run was receiving
     shown = _shown(progress, report, len(allowed))
@@ -283,7 +297,11 @@ def _from_uploads(uploads: Path):
         if local is None or not local.is_file():
             report.not_local += 1
             return
-        stored = folder.take(local)
+        try:
+            stored = folder.take(local)
+        except OSError as error:  # unreadable in the uploads copy, or the media folder full
+            _failed(conn, db_path, item, report, f"{local}: {error.strerror or error}", None)
+            return
         with store.transaction(conn, db_path):
             store.record_fetched(conn, item.id, stored, None)
         report.fetched += 1

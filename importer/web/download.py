@@ -13,7 +13,7 @@ from ..errors import BudgetExhausted, FetchError
 from .fetcher import MAX_REDIRECTS, REDIRECTS, Fetcher, host_of
 from .hostnames import host_name, on_named
 
-MAX_BYTES = 512 << 20
+MAX_BYTES = 512_000_000  # 512MB as --max-bytes reads it (powers of 1,000)
 DEADLINE = 600.0  # seconds for one attempt at one file: 512 MB at under 1 MB/s is cut off
 
 
