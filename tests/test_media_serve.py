@@ -87,6 +87,19 @@ def test_picture_keeps_its_image_when_only_the_image_is_archived():
     assert f'<picture><img src="{route("jpg")}" alt="p"></picture>' in html
 
 
+def test_picture_shows_its_archived_source_when_its_image_is_not_archived():
+    html = sanitised(f'<picture><source srcset="{UPLOADS}/p.webp 1x, {UPLOADS}/p@2x.webp 2x" type="image/webp">'
+                     f'<img src="{UPLOADS}/p.jpg" alt="p"></picture>', media={f"{UPLOADS}/p@2x.webp": route("webp")}.get)
+    assert f'<source srcset="{route("webp")} 2x" type="image/webp">' in html
+    assert f'<img src="{route("webp")}" alt="p">' in html and "[p]" not in html and UPLOADS not in html
+
+
+def test_picture_with_nothing_archived_shows_the_images_alt_text_and_url():
+    html = sanitised(f'<picture><source srcset="{UPLOADS}/p.webp"><img src="{UPLOADS}/p.jpg" alt="p"></picture>')
+    assert "<img" not in html and "<source" not in html
+    assert f'[p] <a href="{UPLOADS}/p.jpg"' in html
+
+
 LOADING = re.compile(r'\b(src|srcset|poster|background|data|action|formaction|xlink:href)\s*=\s*"([^"]*)"', re.I)
 HOSTILE = [
     '<noscript><img src="http://e.example/1"></noscript>',

@@ -90,13 +90,11 @@ def _rewrite(html: str, archived: Lookup) -> str:
         root = _fragment(html)
     except (ValueError, lxml.etree.ParserError):  # nothing lxml reads as a fragment: nh3 still strips every src
         return html
+    fallbacks = _picture_sources(root, archived)
     for element in list(root.iter("img")):
-        _image(element, archived)
+        _image(element, archived, fallbacks.get(_owner(element)))
     for element in list(root.iter("audio", "video")):
         _playable(element, archived)
-    for element in [source for source in root.iter("source") if source.getparent().tag == "picture"]:
-        if not _source(element, archived):
-            element.drop_tag()  # libxml2 does not know <source> is empty: keep what it swallowed
     for element in root.iter("a"):
         route = element.get("href") and archived(element.get("href"))
         if route:
@@ -105,12 +103,32 @@ def _rewrite(html: str, archived: Lookup) -> str:
     return (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
 
 
+def _owner(element):
+    """The <picture>, <audio> or <video> an element (a <source>, an <img>) belongs to, if any."""
+    return next(element.iterancestors("picture", "audio", "video"), None)
+
+
+def _picture_sources(root, archived: Lookup) -> dict:
+    """Each <picture>'s sources pointed at the archive, those naming nothing archived dropped;
+    picture -> its first archived source's route, for an <img> whose own file is not archived."""
+    fallbacks = {}
+    for source in [source for source in root.iter("source") if getattr(_owner(source), "tag", None) == "picture"]:
+        picture = _owner(source)
+        if _source(source, archived):
+            fallbacks.setdefault(picture, source.get("src") or srcset_urls(source.get("srcset"))[0][0])
+        else:
+            source.drop_tag()  # libxml2 does not know <source> is empty: keep what it swallowed
+    return fallbacks
+
+
 def _candidates(element, archived: Lookup) -> list[tuple[str, str]]:
     return [(route, descriptor) for route, descriptor in
             ((archived(url), descriptor) for url, descriptor in srcset_urls(element.get("srcset") or "")) if route]
 
 
-def _image(img, archived: Lookup) -> None:
+def _image(img, archived: Lookup, fallback: str | None = None) -> None:
+    """An <img> at its archived file, else an archived srcset candidate, else `fallback` (its
+    <picture>'s archived source); with none of them, its alt text and original URL."""
     original = (img.get("src") or "").strip()
     first = next(iter(srcset_urls(img.get("srcset") or "")), ("", ""))[0]
     src = archived(original) if original else None
@@ -119,7 +137,7 @@ def _image(img, archived: Lookup) -> None:
         img.set("srcset", ", ".join(f"{route} {descriptor}".strip() for route, descriptor in candidates))
     elif img.get("srcset") is not None:
         del img.attrib["srcset"]
-    src = src or (candidates[0][0] if candidates else None)
+    src = src or (candidates[0][0] if candidates else None) or fallback
     if src:
         img.set("src", src)
     else:
