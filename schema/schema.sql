@@ -93,6 +93,10 @@ CREATE INDEX IF NOT EXISTS posts_site_guid ON posts(site_id, guid);
 CREATE INDEX IF NOT EXISTS posts_date_gmt ON posts(date_gmt);
 CREATE INDEX IF NOT EXISTS posts_url ON posts(url);
 CREATE INDEX IF NOT EXISTS posts_unresolved_parent ON posts(site_id) WHERE parent_id IS NULL AND parent_wp_id > 0;
+-- Reading (migration 6): a site's posts newest first and its months, and the table pages' facets.
+CREATE INDEX IF NOT EXISTS posts_site_listing ON posts(site_id, type, status, date_gmt, date);
+CREATE INDEX IF NOT EXISTS posts_type ON posts(type);
+CREATE INDEX IF NOT EXISTS posts_status ON posts(status);
 
 CREATE TABLE IF NOT EXISTS comments (
     id INTEGER PRIMARY KEY,
@@ -124,6 +128,10 @@ CREATE TABLE IF NOT EXISTS comments (
 CREATE INDEX IF NOT EXISTS comments_post ON comments(post_id);
 CREATE INDEX IF NOT EXISTS comments_parent ON comments(parent_id);
 CREATE INDEX IF NOT EXISTS comments_user ON comments(user_id);
+-- Reading (migration 6): the comments table page's order (newest first) and its facets.
+CREATE INDEX IF NOT EXISTS comments_date_gmt ON comments(date_gmt);
+CREATE INDEX IF NOT EXISTS comments_type ON comments(type);
+CREATE INDEX IF NOT EXISTS comments_status ON comments(status);
 -- References that point at no row yet (given later in the input, or never): partial indexes hold
 -- only these, so resolving them at the end of an import reads a few rows, not the whole table.
 CREATE INDEX IF NOT EXISTS comments_unresolved_parent ON comments(site_id)

@@ -69,12 +69,19 @@ def _captures(conn):
     """The captures table (web-archive captures read) comes from the schema's statements."""
 
 
+def _reader_indexes(conn):
+    """The indexes the reader pages and table views need on a large archive come from the schema's
+    statements (posts_site_listing, posts_type, posts_status, comments_date_gmt, comments_type,
+    comments_status)."""
+
+
 MIGRATIONS = (
     Migration(1, "import_runs_size", _import_runs_size),
     Migration(2, "versions_dated_by_evidence", _versions_dated_by_evidence),
     Migration(3, "media_store", _media_store),
     Migration(4, "search_every_language", _search_every_language),
     Migration(5, "captures", _captures),
+    Migration(6, "reader_indexes", _reader_indexes),
 )
 LATEST = MIGRATIONS[-1].number
 
