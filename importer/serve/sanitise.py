@@ -146,14 +146,7 @@ def _image(img, archived: Lookup, fallback: str | None = None) -> None:
 
 def _source(source, archived: Lookup) -> bool:
     """Points a <source> at the archive; False when it names nothing archived."""
-    kept = False
-    if source.get("src"):
-        route = archived(source.get("src"))
-        kept = bool(route)
-        if route:
-            source.set("src", route)
-        else:
-            del source.attrib["src"]
+    kept = _point(source, "src", archived)
     if source.get("srcset") is not None:
         candidates = _candidates(source, archived)
         kept = kept or bool(candidates)
@@ -161,21 +154,21 @@ def _source(source, archived: Lookup) -> bool:
     return kept
 
 
+def _point(element, attribute: str, archived: Lookup) -> bool:
+    """The attribute's URL replaced by its archived copy's route, or removed; True when archived."""
+    route = element.get(attribute) and archived(element.get(attribute))
+    if route:
+        element.set(attribute, route)
+    elif element.get(attribute) is not None:
+        del element.attrib[attribute]
+    return bool(route)
+
+
 def _playable(element, archived: Lookup) -> None:
     """An <audio>/<video>: archived src, sources and poster kept; otherwise the links to the originals."""
     originals = [element.get("src")] if element.get("src") else []
-    if element.get("src"):
-        route = archived(element.get("src"))
-        if route:
-            element.set("src", route)
-        else:
-            del element.attrib["src"]
-    if element.get("poster"):
-        route = archived(element.get("poster"))
-        if route:
-            element.set("poster", route)
-        else:
-            del element.attrib["poster"]
+    _point(element, "src", archived)
+    _point(element, "poster", archived)
     sources = list(element.iter("source"))
     originals += [source.get("src") for source in sources if source.get("src")]
     playable = [source for source in sources if _source(source, archived)]
