@@ -170,6 +170,24 @@ def test_the_bulk_load_and_later_upserts_keep_the_index(tmp_path, write_wxr):
     conn.close()
 
 
+def test_another_sqlite_client_can_write_and_the_index_catches_up(tmp_path, write_wxr):
+    """The triggers are plain SQL: a client without wparchive's function writes; the next write
+    through wparchive indexes what it changed, its old words taken out."""
+    path = tmp_path / "archive.db"
+    conn = connect(path)
+    run_import(conn, write_wxr(wxr(item(1, title="Curlew at dawn"))))
+    raw = sqlite3.connect(path)
+    raw.execute("UPDATE posts SET title = ? WHERE wp_id = 1", (TITLE,))
+    raw.commit()
+    raw.close()
+    assert post_hits(conn, "役割") == set()
+    run_import(conn, write_wxr(wxr(item(2, title="Heron")), name="more.xml"))
+    assert len(post_hits(conn, "役割")) == len(post_hits(conn, "heron")) == 1
+    assert post_hits(conn, "curlew") == set()
+    assert conn.execute("SELECT count(*) FROM posts_search_queue").fetchone()[0] == 0
+    conn.close()
+
+
 def older_archive(path: Path) -> Path:
     """An archive of the sample at schema version 3: the index of the words as unicode61 splits them."""
     conn = connect(path)

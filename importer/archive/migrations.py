@@ -17,6 +17,7 @@ from ..errors import NewerSchemaError
 from .bulk import DEFAULT_AUTOMERGE
 from .clock import now_utc
 from .schema import schema_sql, schema_text, statements
+from .search_index import rebuild
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,8 @@ def _search_every_language(conn):
         conn.execute(f"DROP TABLE IF EXISTS {table}_fts")
     for statement in statements(schema_text("fts.sql")):
         conn.execute(statement)
+    rebuild(conn)
     for table in ("posts", "comments"):
-        conn.execute(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('rebuild')")
         conn.execute(f"INSERT INTO {table}_fts ({table}_fts, rank) VALUES ('automerge', ?)", (DEFAULT_AUTOMERGE,))
 
 

@@ -9,9 +9,9 @@ anywhere in the run, from two letters up. The pairs are joined by U+001F, a cont
 unicode61 treats as a separator and XML cannot carry, so the derived text maps back to the original
 (`readable`) and a snippet FTS5 cuts from it can show the original words.
 
-SQLite computes the derived text through the SQL function `wparchive_search_text`, which every
-connection that writes posts or comments (archive.connect) or reads the search index's text
-(Datasette, serve/search.py) registers with `register`.
+The index is written from Python (archive/search_index.py). It reads the derived text back (for
+snippet()) through views calling the SQL function `wparchive_search_text`, which the connections
+that read it register with `register` (archive.connect, Datasette through serve/search.py).
 """
 import re
 import sqlite3
