@@ -178,16 +178,34 @@ def _passes(capture: Capture, spec: str) -> bool:
 
 
 REJECT = r"wp-admin|wp-login|replytocom|oembed|xmlrpc|\?s=|/tag/|/search/|/wp-includes/|/wp-content/|share="
+MEDIA_REJECT = r"wp-admin|wp-login|replytocom|oembed|xmlrpc|\?s=|/tag/|/search/|/wp-includes/|/wp-content/themes/|share="
 
 
-def wget_capture(site_url: str, warc_stem) -> str:
+def wget_capture(site_url: str, warc_stem, media: bool = False, extra=()) -> str:
     """A crawl of the blog into `warc_stem`.warc.gz by Debian's wget, as a web archive's crawler
-    would make one: its pages, comment pages, feeds and the REST responses they link."""
+    makes one: seeded with the home page, the feeds, the sitemaps and every URL they list (pages
+    no menu links are found so), then following links to comment pages, comment feeds and the
+    REST responses pages link. `media`: also the page requisites under the uploads folder."""
     import subprocess
     import tempfile
 
+    seeds = [site_url, site_url + "feed/", site_url + "comments/feed/", *sitemap_urls(site_url), *extra]
     with tempfile.TemporaryDirectory() as scratch:
         subprocess.run(["wget", "-q", f"--warc-file={warc_stem}", "--no-warc-keep-log", "--recursive", "--level=3",
-                        "--no-parent", "-e", "robots=off", f"--reject-regex={REJECT}", "--delete-after",
-                        "-P", scratch, site_url, site_url + "feed/", site_url + "comments/feed/"], check=False)
+                        "--no-parent", "-e", "robots=off", f"--reject-regex={MEDIA_REJECT if media else REJECT}",
+                        *(["--page-requisites"] if media else []), "--delete-after", "-P", scratch, *seeds],
+                       check=False)
     return f"{warc_stem}.warc.gz"
+
+
+def sitemap_urls(site_url: str) -> list[str]:
+    """The sitemap index, its sitemaps and the URLs they list (what the crawler is seeded with)."""
+    import urllib.request
+
+    def locs(url):
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            return re.findall(r"<loc>([^<]+)</loc>", answer.read().decode())
+
+    index = site_url + "wp-sitemap.xml"
+    maps = locs(index)
+    return [index, *maps, *(url for sitemap in maps for url in locs(sitemap))]
