@@ -135,6 +135,14 @@ def test_comments_are_searched_too(conn):
                 assert comment_id in comment_hits(conn, run[-2:])
 
 
+@pytest.mark.parametrize("query", ['curlew', 'Curlew heron', '"estuary at dawn" tide', 'unbalanced "quote',
+                                   'a-b c*d NEAR(x)', "naïve café"])
+def test_the_search_box_is_unchanged_where_there_is_no_cjk(query):
+    """Datasette's escape_fts, which the plugin replaces on an archive's connections, for the same input."""
+    from datasette.utils import escape_fts
+    assert match_query(query) == escape_fts(query)
+
+
 def test_snippets_show_the_original_words_marked():
     derived = indexed("今回は、MVCパターンのコントローラーの役割（責務）")
     assert "".join(text for text, _ in readable(derived)) == "今回は、MVCパターンのコントローラーの役割（責務）"
