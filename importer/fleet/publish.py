@@ -5,13 +5,16 @@ are. A site is matched by its URL (url_key, the archive's identity for a site) a
 in the combined archive from one publish to the next; its rows are replaced as a whole: deleted
 children first, then copied parents first with every id moved past the combined table's
 largest, and every *_id column (all are declared foreign keys, schema/schema.sql) moved by its
-parent table's offset. The search index follows through the archive's own triggers, and each
-site is one transaction, so a publish cut short leaves every site either as it was or new.
+parent table's offset. The search index follows (the archive's triggers queue the rows, and
+archive/search_index.py indexes them before the commit), and each site is one transaction, so a
+publish cut short leaves every site either as it was or new.
 
 Tables that belong to no site (media_files, shared by content) are not copied; a reference to
 one is left empty.
 """
 from dataclasses import dataclass, field
+
+from ..archive.search_index import catch_up
 
 SKIP = {"sites", "schema_migrations"}
 
@@ -68,6 +71,7 @@ def publish_site(conn, source_path: str, url_key: str, tables) -> dict | None:
         conn.execute("BEGIN IMMEDIATE")
         try:
             copied = _replace(conn, url_key, tables)
+            catch_up(conn)  # the search index, from the rows its triggers queued
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
