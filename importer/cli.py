@@ -319,13 +319,18 @@ def _media_after(conn, db_path, run_ids, allow_private, quiet, delay=1.0) -> int
 
 
 def _media_sites(conn, db_path, sites, options, quiet) -> int:
-    """Archive each site's media, printing progress and a summary; 0, or 1 when a file failed."""
+    """Archive each site's media, printing progress and a summary; 0, 1 when a file failed, 2
+    when the media could not be stored at all."""
     from .jobs.media import archive_media
 
     worst = 0
     for site_id, url in sites:
         counter = _file_counter(url) if not quiet and sys.stderr.isatty() else None
-        report = archive_media(conn, db_path, site_id, url, options, progress=counter)
+        try:
+            report = archive_media(conn, db_path, site_id, url, options, progress=counter)
+        except WparchiveError as error:  # the media folder cannot take files: no site's can
+            click.echo(f"error: {error}", err=True)
+            return 2
         if counter:
             click.echo("", err=True)
         for line in report.failures[:FAILURES_SHOWN]:

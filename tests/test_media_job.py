@@ -415,6 +415,14 @@ def test_a_media_folder_that_cannot_be_made_stops_the_run_in_one_line(imported, 
     assert site.requests == []
 
 
+def test_import_media_that_cannot_be_stored_keeps_the_text_and_exits_2(site, db_path, write_wxr):
+    (db_path.parent / f"{db_path.stem}.media").write_text("in the way")
+    result = CliRunner().invoke(cli, ["import", "--db", str(db_path), str(write_wxr(export(site.base, site.other))),
+                                      "--media", "--allow-private", "--quiet"])
+    assert result.exit_code == 2 and "not a folder" in one_line(result, 2)
+    assert value(connect(db_path), "SELECT count(*) FROM posts") == 2 and site.requests == []
+
+
 def test_uploads_must_be_a_folder(imported, db_path, tmp_path):
     afile = tmp_path / "uploads.zip"
     afile.write_bytes(b"PK")
