@@ -1,5 +1,5 @@
 """Numbered WXR files for one site: a new part begins once the current one reaches the size limit,
-like `wp export --max_file_size` (a part can exceed it by its last item)."""
+like `wp export --max_file_size` (a part can exceed it by its last item and lxml's buffer)."""
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -42,7 +42,7 @@ class Part:
 
     @property
     def bytes(self) -> int:
-        self.xf.flush()
+        """Bytes written so far, less what lxml still buffers (a few KB): no flush per item."""
         return self._counted.bytes
 
     def close(self):
