@@ -58,8 +58,8 @@ def _remember_db(ctx, param, value):
     return value
 
 
-def db_option(writes: bool):
-    help = "The SQLite archive to write (created if missing)." if writes else "The archive to read."
+def db_option(writes: bool, help: str | None = None):
+    help = help or ("The SQLite archive to write (created if missing)." if writes else "The archive to read.")
 
     def add(command):
         return click.option("--db", "db_path", default="archive.db", show_default=True, callback=_remember_db,
@@ -387,11 +387,11 @@ def _file_cap(ctx, param, value):
 
 
 @cli.command(short_help="Archive the files the archived sites use.")
-@db_option(writes=True)
+@db_option(writes=True, help="The SQLite archive whose sites' files to archive (it must exist).")
 @click.option("--site", "only", help="Only this site (its URL); default every site in the archive.")
 @click.option("--uploads", type=click.Path(exists=True, file_okay=False),
               help="Take files from this local copy of wp-content/uploads instead of the network.")
-@click.option("--hosts", default="", help="Other hosts to fetch files from, comma-separated (host or host:port).")
+@click.option("--hosts", default="", help="Other hosts to fetch files from, comma-separated: a host (any port) or host:port (only that port).")
 @click.option("--delay", default=1.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds between requests to a host.")
 @click.option("--max-bytes", default="512MB", show_default=True, callback=_file_cap,
