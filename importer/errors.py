@@ -7,13 +7,14 @@
     ├── DamagedInputError       the input breaks off or is malformed part-way; what came before is kept
     ├── FetchError              a URL could not be read (HTTP status, refused, off-site, robots.txt)
     ├── BudgetExhausted         --max-requests reached: the run stops, keeping what it has
+    │   └── Blocked             the server refuses connections (how a web archive's block shows)
     ├── ArchiveError            the archive file cannot be used as asked
     │   ├── NewerSchemaError    written by a newer wparchive
     │   ├── ArchiveBusy         another wparchive holds it (a sync is running)
     │   └── DiskFull            the disk under it filled up; the run's transaction rolled back
     └── SetupError              something the command needs is not installed
 
-BudgetExhausted is not a FetchError, so no source mistakes it for one page that failed and
+BudgetExhausted (and Blocked) is not a FetchError, so no source mistakes it for one page that failed and
 carries on.
 """
 
@@ -63,6 +64,10 @@ class BudgetExhausted(WparchiveError):
 
     def __reduce__(self):
         return type(self), (self.url, self.reason)
+
+
+class Blocked(BudgetExhausted):
+    """Refused connections: the run stops as when its budget is spent, keeping what it read."""
 
 
 class ArchiveError(WparchiveError):

@@ -5,7 +5,8 @@ on urlkey or digest, from/to, limit + showResumeKey/resumeKey paging) and raw ca
 
 A request for a moment with no capture redirects to the nearest one, as the real replay does.
 `throttle(n, retry_after)` answers the next n requests with 429 (with or without Retry-After);
-`requests` counts what was asked, by kind ("cdx", "capture")."""
+`requests` counts what was asked, by kind ("cdx", "capture"); with `refuse_after` = n the
+server stops listening after n captures, as a blocked address sees it."""
 import hashlib
 import json
 import re
@@ -76,6 +77,7 @@ class CDXServer:
         self.requests = Counter()
         self.asked: list[dict] = []  # the CDX queries, as parsed
         self._throttled: list[str | None] = []
+        self.refuse_after: int | None = None  # captures answered before the server refuses connections (a block)
         self._lock = threading.Lock()
 
     def add(self, *warc_paths):
@@ -144,6 +146,10 @@ class CDXServer:
                     query = _query(self.path)
                     server.asked.append(query)
                     self.send(200, json.dumps(server.cdx(query)).encode(), [("Content-Type", "application/json")])
+                elif kind == "capture" and server.refuse_after is not None and \
+                        server.requests["capture"] > server.refuse_after:
+                    self.server.socket.close()  # nothing listens any more: later connections are refused
+                    self.close_connection = True
                 elif kind == "capture":
                     match = re.match(r"^/web/(\d{1,14})id_/(.+)$", self.path)
                     if not match:

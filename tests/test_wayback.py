@@ -79,12 +79,22 @@ def test_each_capture_is_evidence_at_its_own_time(crawls, tmp_path, slept):
     versions = conn.execute("SELECT v.captured_at, v.content FROM post_versions v JOIN posts p ON p.id = v.post_id "
                             "WHERE p.wp_id = ?", (EDITED_POST,)).fetchall()
     assert len(versions) == 1 and EDITED_TEXT not in versions[0][1]
-    # dated by its own evidence (the REST capture's modified_gmt, else the capture's time), never the run's
-    assert versions[0][0].replace("-", "").replace(" ", "").replace(":", "") < moments[-1]
+    # dated by a capture that showed the old text: not the run's time, nor the modified_gmt its REST capture gave
+    post_captures = {digits(c.timestamp) for c in server.captures if c.original.rstrip("/").endswith(
+        ("victory-for-baby-p", f"/wp/v2/posts/{EDITED_POST}"))}
+    assert digits(versions[0][0]) in post_captures and digits(versions[0][0]) < moments[-1]
+    modified, = conn.execute("SELECT v.modified_gmt FROM post_versions v JOIN posts p ON p.id = v.post_id "
+                             "WHERE p.wp_id = ?", (EDITED_POST,)).fetchone()
+    assert modified and digits(modified) not in post_captures  # the REST capture's own word is kept beside it
     comment = conn.execute("SELECT id, content FROM comments WHERE wp_id = ?", (crawls.edited_comment,)).fetchone()
     assert EDITED_COMMENT_TEXT in comment[1]
-    assert conn.execute("SELECT count(*) FROM comment_versions WHERE comment_id = ?", (comment[0],)).fetchone()[0] == 1
+    dated, = conn.execute("SELECT captured_at FROM comment_versions WHERE comment_id = ?", (comment[0],)).fetchall()
+    assert digits(dated[0]) in {c.timestamp for c in server.captures}
     assert conn.execute("SELECT count(*) FROM captures WHERE digest IS NOT NULL").fetchone()[0] >= len(versions)
+
+
+def digits(moment: str) -> str:
+    return "".join(ch for ch in moment if ch.isdigit())
 
 
 def test_a_comment_gone_from_later_captures_is_kept(crawls, tmp_path, slept):
@@ -148,6 +158,20 @@ def test_a_refused_connection_stops_the_run_in_one_line(crawls, tmp_path, monkey
                                       "--db", str(tmp_path / "a.db")])
     assert result.exit_code != 0
     assert "refuses this address" in result.output and "Traceback" not in result.output
+    said = [line for line in result.output.splitlines() if "refuses" in line]  # after the run's summary table
+    assert len(said) == 1 and "http://127.0.0.1:9/" in said[0]
+
+
+def test_a_block_part_way_stops_the_run_keeping_what_was_read(crawls, tmp_path, slept):
+    server = CDXServer()
+    server.add(*crawls.warcs)
+    server.refuse_after = 12
+    with server.serve() as base:
+        conn, report = run(tmp_path / "a.db", crawls, base, slept)
+    assert report.error and "refuses this address" in report.error and "\n" not in report.error
+    assert conn.execute("SELECT count(*) FROM posts").fetchone()[0] > 0
+    assert conn.execute("SELECT count(*) FROM captures").fetchone()[0] > 0
+    assert conn.execute("SELECT status FROM import_runs").fetchone()[0] == "partial"
 
 
 def test_cli_scrape_via_wayback(crawls, tmp_path, monkeypatch):

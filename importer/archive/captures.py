@@ -16,3 +16,26 @@ def newest_capture(conn, site_id: int) -> str | None:
     """The time of the newest capture the archive holds of the site (a sync asks for later ones)."""
     row = conn.execute("SELECT max(captured_at) FROM captures WHERE site_id = ?", (site_id,)).fetchone()
     return row[0] if row else None
+
+
+# Sources whose evidence is a capture of the blog at a known moment (its `seen`).
+CAPTURE_SOURCES = ("wayback", "warc")
+
+
+def shown_before(ids, wp_ids: list[int]) -> tuple[int, dict[int, str]]:
+    """Where post_versions ends and when each post was last shown, before a batch of captures is
+    written: the versions that batch makes are dated from them (`date_by_capture`)."""
+    last, = ids.conn.execute("SELECT coalesce(max(id), 0) FROM post_versions").fetchone()
+    shown = ids.select_in("SELECT id, last_seen FROM posts WHERE site_id = ? AND wp_id IN ({})", wp_ids)
+    return last, dict(shown)
+
+
+def date_by_capture(conn, before: tuple[int, dict[int, str]], older: set[int], seen: str) -> None:
+    """Date the versions a batch of captures made by the capture that showed their text, not by
+    the modified_gmt a captured REST response gave (the trigger's first choice): the text a newer
+    capture replaced dates from when the row last showed it, a capture older than the row from
+    its own moment."""
+    last, shown = before
+    for row_id, when in shown.items():
+        conn.execute("UPDATE post_versions SET captured_at = ? WHERE id > ? AND post_id = ?",
+                     (seen if row_id in older else when or seen, last, row_id))

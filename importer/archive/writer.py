@@ -14,7 +14,7 @@ from ..model import Author, Capture, Comment, Digest, Inventory, Post, Problem, 
 from ..text import site_key
 from . import runs
 from .bulk import loader_for
-from .captures import record_capture
+from .captures import CAPTURE_SOURCES, date_by_capture, record_capture, shown_before
 from .clock import now_utc
 from .columns import (AUTHOR_COLUMNS, COMMENT_COLUMNS, POST_COLUMNS, SITE_COLUMNS, TERM_COLUMNS, author_fields,
                       comment_fields, post_fields, site_fields, term_fields, values_of)
@@ -307,6 +307,7 @@ class Writer:
         if self.source != "wxr":
             self._drop_unchanged_text("posts", keyed, ("title", "excerpt"))
         older = [] if self.load.fresh else self._older_posts(keyed)
+        captured = shown_before(self.ids, sorted({p.wp_id for p in keyed})) if self.source in CAPTURE_SOURCES else None
         rows = [self._post_row(p) + (self.site_id, p.parent_wp_id) for p in keyed]
         changed, added, new_ids = self.load.write("posts", POST_UPSERT, rows)
         if older:
@@ -321,6 +322,8 @@ class Writer:
         for post in keyed:
             ids[id(post)] = found[post.wp_id]
         ids.older = {found[p.wp_id] for p in older}
+        if captured:
+            date_by_capture(self.conn, captured, ids.older, self.seen)
         return ids
 
     def _older_posts(self, posts: list[Post]) -> list[Post]:

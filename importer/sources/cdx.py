@@ -7,7 +7,7 @@ import email.utils
 import time
 from dataclasses import dataclass, field
 
-from ..errors import BudgetExhausted, FetchError
+from ..errors import Blocked, BudgetExhausted, FetchError
 from ..web import Fetcher
 from ..web.fetcher import Response
 from .captured import Seen
@@ -86,8 +86,8 @@ class Wayback:
                 response = self.fetcher.get(url, params=params, accept_status=ANSWERED)
             except FetchError as error:
                 if error.status is None and error.reason.startswith(("connection failed", "timed out")):
-                    raise BudgetExhausted(url, f"{error.reason}: the archive refuses this address (a block shows "
-                                               "so); run stopped, everything read so far kept") from None
+                    raise Blocked(url, f"{error.reason}: the archive refuses this address (a block shows so); "
+                                       "run stopped, everything read so far kept; try again later") from None
                 raise
             if response.status not in (429, 500, 502, 503, 504) or attempt == ATTEMPTS - 1:
                 return response
