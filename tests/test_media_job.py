@@ -217,6 +217,29 @@ def test_uploads_folder_with_no_network(site, db_path, write_wxr, tmp_path):
     conn.close()
 
 
+def test_uploads_gives_the_sizes_beside_an_attachment_with_no_metadata(db_path, write_wxr, tmp_path):
+    """A site archived through REST (no _wp_attachment_metadata) read offline: the sizes
+    WordPress wrote beside the file are found on the disk, as media_details would name them."""
+    uploads = tmp_path / "uploads" / "2020" / "01"
+    uploads.mkdir(parents=True)
+    for name, body in [("big photo-scaled.jpg", PHOTO), ("big photo.jpg", OTHER), ("big photo-300x200.jpg", THUMB),
+                       ("big photo-1024x683.jpg", png("white")), ("big photo-300x200.png", PDF),
+                       ("big photo-copy.jpg", PDF), ("other-300x200.jpg", PDF)]:
+        (uploads / name).write_bytes(body)
+    attachment = item(10, "Photo", "", post_type="attachment", status="inherit", extra=(
+        "<wp:attachment_url>http://fixture.example/wp-content/uploads/2020/01/big%20photo-scaled.jpg</wp:attachment_url>"))
+    conn = connect(db_path)
+    run_import(conn, write_wxr(wxr(attachment)))
+    site_id, url = conn.execute("SELECT id, url FROM sites").fetchone()
+    report = archive_media(conn, db_path, site_id, url, MediaOptions(uploads=tmp_path / "uploads"))
+    kinds = dict(rows(conn, "SELECT u.url, s.kind FROM media_uses s JOIN media_urls u ON u.id = s.url_id"))
+    assert {link.rsplit("/", 1)[1]: kind for link, kind in kinds.items()} == {
+        "big%20photo-scaled.jpg": "attachment", "big%20photo.jpg": "original",
+        "big%20photo-300x200.jpg": "size", "big%20photo-1024x683.jpg": "size"}
+    assert (report.fetched, report.not_local, report.requests) == (4, 0, 0)
+    conn.close()
+
+
 def test_an_uploads_path_never_leaves_the_folder(tmp_path):
     assert uploaded_path(tmp_path, "http://b.example/wp-content/uploads/2020/01/a%20b.jpg") == tmp_path / "2020/01/a b.jpg"
     assert uploaded_path(tmp_path, "http://b.example/wp-content/uploads/../../etc/passwd") is None

@@ -9,16 +9,19 @@ committed before any of this started, so nothing here can undo it.
 """
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from ..archive import media as store
 from ..archive import runs
 from ..archive.media_folder import MediaFolder, contradiction
 from ..errors import ArchiveError, BudgetExhausted, FetchError
-from ..media.collect import UPLOADS, Attachment, attachment_uses, html_uses, og_image_uses, rest_media_uses
+from ..media.collect import (UPLOADS, Attachment, Use, attachment_uses, html_uses, og_image_uses,
+                             rest_media_uses)
 from ..media.hosts import MediaHosts
 from ..media.metadata import BrokenMetadata, attachment_metadata
 from ..sources.rest import RestAPI
@@ -90,7 +93,7 @@ def archive_media(conn, db_path, site_id: int, site_url: str, options: MediaOpti
     folder.check()
     with store.transaction(conn, db_path):
         run_id = store.start_run(conn, site_id, site_url)
-    report.new = _record_uses(conn, db_path, site_id, site_url, run_id, report)
+    report.new = _record_uses(conn, db_path, site_id, site_url, run_id, report, options.uploads)
     hosts = MediaHosts.of(site_url, options.hosts)
     fetchers = None if options.uploads else _fetchers(hosts, options)
     if fetchers is not None:
@@ -141,11 +144,15 @@ def _public_only(wanted: list, report: MediaReport) -> list:
     return public
 
 
-def _record_uses(conn, db_path, site_id, site_url, run_id, report) -> int:
-    """Every use the site's rows show, recorded in batches; broken metadata is a problem noted."""
+def _record_uses(conn, db_path, site_id, site_url, run_id, report, uploads=None) -> int:
+    """Every use the site's rows show (and, with --uploads, the sizes beside its attachments
+    there), recorded in batches; broken metadata is a problem noted."""
     new, batch = 0, []
-    for use in _uses(conn, site_id, site_url, lambda where, problem: _note(conn, db_path, run_id, report,
-                                                                               where, problem)):
+    uses = _uses(conn, site_id, site_url, lambda where, problem: _note(conn, db_path, run_id, report,
+                                                                       where, problem))
+    if uploads:
+        uses = chain(uses, uploaded_sizes(uploads, store.attachments(conn, site_id).fetchall()))
+    for use in uses:
         batch.append(use)
         if len(batch) >= BATCH:
             new += _flush(conn, db_path, site_id, batch)
@@ -307,6 +314,23 @@ def _from_uploads(uploads: Path):
         report.fetched += 1
         report.bytes += stored.bytes
     return fetch
+
+
+def uploaded_sizes(uploads: Path, attachments) -> list[Use]:
+    """The sizes WordPress wrote beside each attachment's file in a local uploads folder
+    (`photo-300x200.jpg` beside `photo.jpg` or `photo-scaled.jpg`): offline, what REST's
+    media_details would name for a site whose export carried no `_wp_attachment_metadata`."""
+    listed, uses = {}, []
+    for post_id, url, _ in attachments:
+        local = uploaded_path(uploads, url) if url else None
+        if local is None:
+            continue
+        if local.parent not in listed:
+            listed[local.parent] = sorted(entry.name for entry in local.parent.iterdir()) \
+                if local.parent.is_dir() else []
+        size = re.compile(re.escape(local.stem.removesuffix("-scaled")) + r"-\d+x\d+" + re.escape(local.suffix))
+        uses += [Use(urljoin(url, quote(name)), "size", post_id) for name in listed[local.parent] if size.fullmatch(name)]
+    return uses
 
 
 def uploaded_path(uploads: Path, url: str) -> Path | None:
