@@ -418,8 +418,13 @@ def media(db_path, only, uploads, hosts, delay, max_bytes, max_requests, refresh
     options = _media_options(hosts=tuple(h for h in hosts.split(",") if h.strip()), delay=delay,
                              max_bytes=max_bytes, max_requests=max_requests, refresh=refresh,
                              allow_private=allow_private, uploads=Path(uploads) if uploads else None)
-    with writing(db_path) as conn:
-        status = _media_sites(conn, db_path, media_sites(conn, db_path, only), options, quiet)
+    try:
+        with writing(db_path) as conn:
+            status = _media_sites(conn, db_path, media_sites(conn, db_path, only), options, quiet)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: {db_path}: the files recorded so far are kept; `wparchive media` again "
+                   "fetches the rest", err=True)
+        status = 130
     sys.exit(status)
 
 

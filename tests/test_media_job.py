@@ -335,7 +335,10 @@ def test_progress_counts_files_and_the_bytes_of_a_file_as_it_arrives(imported, d
     assert [count for _, _, count in seen] == sorted(count for _, _, count in seen)
 
 
-def test_a_run_killed_mid_file_resumes_cleanly(db_path, write_wxr):
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGINT"])
+def test_a_run_killed_mid_file_resumes_cleanly(db_path, write_wxr, how):
+    """SIGKILL leaves the cut-off transfer's temporary file for the next run to sweep; Ctrl-C
+    removes it, says so in one line, exits 130 and records the run as partial."""
     import os
     import signal
     import subprocess
@@ -366,7 +369,7 @@ def test_a_run_killed_mid_file_resumes_cleanly(db_path, write_wxr):
         conn = connect(db_path)
         run_import(conn, write_wxr(wxr(item(1, content=content)).replace("http://fixture.example", base)))
         child = subprocess.Popen([sys.executable, "-m", "importer", "media", "--db", str(db_path), "--delay", "0",
-                                  "--allow-private", "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                  "--allow-private", "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
             folder = db_path.parent / "archive.media"
             for _ in range(600):  # until the third file is arriving
@@ -374,12 +377,19 @@ def test_a_run_killed_mid_file_resumes_cleanly(db_path, write_wxr):
                         and list(folder.glob(".incoming-*")):
                     break
                 time.sleep(0.05)
-            os.kill(child.pid, signal.SIGKILL)
-            child.wait()
+            os.kill(child.pid, getattr(signal, how))
+            stderr = child.communicate(timeout=30)[1]
         finally:
             release.set()
         assert value(conn, "SELECT count(*) FROM media_urls WHERE status = 'fetched'") == 2
-        assert list(folder.glob(".incoming-*"))  # the cut-off transfer, never recorded
+        if how == "SIGKILL":
+            assert list(folder.glob(".incoming-*"))  # the cut-off transfer, never recorded
+        else:
+            assert child.returncode == 130 and not list(folder.glob(".incoming-*"))
+            assert stderr == f"interrupted: {db_path}: the files recorded so far are kept; `wparchive media` " \
+                             "again fetches the rest\n"
+            assert rows(conn, "SELECT status, error FROM import_runs WHERE source_file LIKE 'media %'") == \
+                [("partial", "interrupted")]
         report = archive_media(conn, db_path, value(conn, "SELECT id FROM sites"), base,
                                MediaOptions(delay=0, allow_private=True))
         assert (report.fetched, report.had, report.failed) == (3, 2, 0)

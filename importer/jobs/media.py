@@ -117,6 +117,9 @@ def archive_media(conn, db_path, site_id: int, site_url: str, options: MediaOpti
             shown(0)
     except BudgetExhausted as stop:
         report.error = str(stop)
+    except KeyboardInterrupt:
+        report.error = "interrupted"  # the run is recorded as partial, then the interrupt goes on
+        raise
     finally:
         report.requests = getattr(fetch, "requests", lambda: 0)()
         with store.transaction(conn, db_path):
