@@ -207,6 +207,24 @@ def test_unknown_hashes_and_paths_outside_the_media_folder_are_404(server, tail)
     assert requests.get(f"{server}/-/wparchive/media/{tail}", timeout=10).status_code == 404
 
 
+def test_a_range_request_gets_those_bytes(server, archive_path):
+    path, held = archive_path
+    stored = (path.parent / f"archive.media/{held['photo'][:2]}/{held['photo']}").read_bytes()
+    url = f"{server}/-/wparchive/media/{held['photo']}"
+    assert requests.get(url, timeout=10).headers["accept-ranges"] == "bytes"
+    for asked, first, last in [("bytes=2-5", 2, 5), ("bytes=10-", 10, len(stored) - 1), ("bytes=-4", len(stored) - 4,
+                               len(stored) - 1), (f"bytes=3-{len(stored) * 2}", 3, len(stored) - 1)]:
+        response = requests.get(url, headers={"Range": asked}, timeout=10)
+        assert response.status_code == 206, asked
+        assert response.content == stored[first:last + 1], asked
+        assert response.headers["content-range"] == f"bytes {first}-{last}/{len(stored)}"
+        assert response.headers["x-content-type-options"] == "nosniff"
+    past = requests.get(url, headers={"Range": f"bytes={len(stored)}-"}, timeout=10)
+    assert past.status_code == 416 and past.headers["content-range"] == f"bytes */{len(stored)}"
+    several = requests.get(url, headers={"Range": "bytes=0-1,4-5"}, timeout=10)
+    assert several.status_code == 200 and several.content == stored
+
+
 def test_a_file_held_is_revalidated_with_304(server, archive_path):
     sha = archive_path[1]["photo"]
     response = requests.get(f"{server}/-/wparchive/media/{sha}", headers={"If-None-Match": f'"{sha}"'}, timeout=10)
