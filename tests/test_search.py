@@ -5,6 +5,7 @@ import random
 import re
 import sqlite3
 import unicodedata
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,19 @@ CREATE TRIGGER posts_fts_update AFTER UPDATE OF title, content_text, excerpt ON 
     INSERT INTO posts_fts (rowid, title, content_text, excerpt) VALUES (new.id, new.title, new.content_text, new.excerpt);
 END;
 """
+FIRST_MIGRATION_4 = """
+CREATE VIEW posts_search_text AS
+    SELECT id, wparchive_search_text(title) AS title, wparchive_search_text(content_text) AS content_text,
+           wparchive_search_text(excerpt) AS excerpt FROM posts;
+CREATE VIEW comments_search_text AS
+    SELECT id, wparchive_search_text(author_name) AS author_name,
+           wparchive_search_text(content_text) AS content_text FROM comments;
+CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
+    INSERT INTO posts_fts (rowid, title, content_text, excerpt)
+    VALUES (new.id, wparchive_search_text(new.title), wparchive_search_text(new.content_text),
+            wparchive_search_text(new.excerpt));
+END;
+"""  # the views of migration 4 as it was first written (12:22-today), and one trigger of its very first form
 HOSTILE_TEXT = '<img src=x onerror="window.__pwned=1"> 役割 <script>document.title="pwned"</script>'
 
 
@@ -187,6 +201,7 @@ def test_another_sqlite_client_can_write_and_the_index_catches_up(tmp_path, writ
     raw = sqlite3.connect(path)
     raw.execute("UPDATE posts SET title = ? WHERE wp_id = 1", (TITLE,))
     raw.commit()
+    assert raw.execute("SELECT title FROM posts_fts").fetchall() == [(TITLE,)]  # read anywhere, in between too
     raw.close()
     assert post_hits(conn, "役割") == set()
     run_import(conn, write_wxr(wxr(item(2, title="Heron")), name="more.xml"))
@@ -194,6 +209,8 @@ def test_another_sqlite_client_can_write_and_the_index_catches_up(tmp_path, writ
     assert post_hits(conn, "curlew") == set()
     assert conn.execute("SELECT count(*) FROM posts_search_queue").fetchone()[0] == 0
     conn.close()
+    with closing(plain(path)) as other:
+        other.execute("INSERT INTO posts_fts (posts_fts, rank) VALUES ('integrity-check', 1)")
 
 
 def older_archive(path: Path) -> Path:
@@ -228,6 +245,72 @@ def test_migration_4_rebuilds_the_index_of_an_older_archive(tmp_path):
     assert post_hits(conn, "curlew")  # the English words kept
     assert conn.execute("SELECT name FROM schema_migrations WHERE id = 4").fetchone() == ("search_every_language",)
     conn.close()
+
+
+def plain(path: Path) -> sqlite3.Connection:
+    """Another SQLite client: nothing of wparchive's registered."""
+    return sqlite3.connect(path)
+
+
+def pairs(word: str) -> str:
+    """A CJK word as a user of another client types it: the phrase of its pairs (README, Search)."""
+    return '"' + " ".join(word[i:i + 2] for i in range(len(word) - 1)) + '"'
+
+
+def test_any_sqlite_client_reads_counts_and_matches_the_index(corpus_archive, conn):
+    with closing(plain(corpus_archive)) as other:
+        for table, source in (("posts_fts", "posts"), ("comments_fts", "comments")):
+            assert other.execute(f"SELECT count(*) FROM {table}").fetchone() == \
+                other.execute(f"SELECT count(*) FROM {source}").fetchone()
+            other.execute(f"SELECT * FROM {table} LIMIT 5").fetchall()
+            other.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 1)")  # index = text
+        hits = {row[0] for row in other.execute("SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?",
+                                                (pairs("コントローラー"),))}
+        assert hits == post_hits(conn, "コントローラー") and hits
+        [marked] = other.execute("SELECT highlight(posts_fts, 0, char(2), char(3)) FROM posts p JOIN posts_fts "
+                                 "ON posts_fts.rowid = p.id WHERE posts_fts MATCH ? AND p.title = ?",
+                                 (pairs("役割"), TITLE)).fetchone()
+        assert marked_html(marked) == "コントローラーの<mark>役割</mark>とは"
+
+
+def test_only_the_rows_holding_cjk_store_their_derived_text(conn):
+    for table, columns in (("posts", ("title", "content_text", "excerpt")), ("comments", ("author_name", "content_text"))):
+        rows = conn.execute(f"SELECT id, {', '.join(columns)} FROM {table}").fetchall()
+        with_cjk = {row[0] for row in rows if any(text and CJK_RUN.search(text) for text in row[1:])}
+        stored = dict((row[0], row[1:]) for row in conn.execute(f"SELECT * FROM {table}_search_text_cjk"))
+        assert set(stored) == with_cjk and with_cjk
+        for row in rows:
+            if row[0] in stored:  # NULL where the derived text is the row's own
+                assert [text or own for own, text in zip(row[1:], stored[row[0]])] == [indexed(own) for own in row[1:]]
+
+
+def archive_of_the_first_migration_4(path: Path, write_wxr) -> Path:
+    conn = connect(path)
+    run_import(conn, write_wxr(wxr(item(1, title=TITLE), item(2, title="Curlew", extra=comment(3, content="役割です")))))
+    for table in ("posts", "comments"):
+        conn.execute(f"DROP VIEW {table}_search_text")
+        conn.execute(f"DROP TABLE {table}_search_text_cjk")
+    conn.execute("DROP TRIGGER posts_fts_insert")
+    conn.executescript(FIRST_MIGRATION_4)
+    conn.execute("DELETE FROM schema_migrations WHERE id >= 7")
+    conn.execute("PRAGMA user_version = 6")
+    conn.close()
+    return path
+
+
+def test_migration_7_makes_an_archive_of_the_first_migration_4_readable_anywhere(tmp_path, write_wxr):
+    path = archive_of_the_first_migration_4(tmp_path / "first.db", write_wxr)
+    with closing(plain(path)) as other, pytest.raises(sqlite3.OperationalError, match="no such function"):
+        other.execute("SELECT count(*) FROM posts_fts").fetchone()
+    conn = connect(path)
+    assert conn.execute("SELECT name FROM schema_migrations WHERE id = 7").fetchone() == ("search_text_stored",)
+    assert len(post_hits(conn, "役割")) == len(comment_hits(conn, "役割")) == len(post_hits(conn, "curlew")) == 1
+    assert not conn.execute("SELECT 1 FROM sqlite_master WHERE sql LIKE '%wparchive_search_text(%'").fetchall()
+    conn.close()
+    with closing(plain(path)) as other:
+        assert other.execute("SELECT count(*) FROM posts_fts").fetchone() == (2,)
+        other.execute("INSERT INTO comments_fts (comments_fts, rank) VALUES ('integrity-check', 1)")
+        assert other.execute("SELECT count(*) FROM posts_fts WHERE posts_fts MATCH ?", (pairs("役割"),)).fetchone() == (1,)
 
 
 def test_the_search_page_results_link_to_the_reader(conn):

@@ -6,7 +6,6 @@ from ..errors import ArchiveError
 from .faults import storage_fault
 from .lock import busy_wait
 from .migrations import refuse_newer, upgrade
-from .search_text import register as register_search_text
 from .shape import check_shape
 
 
@@ -22,7 +21,6 @@ def connect(path) -> sqlite3.Connection:
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_wait())  # as long as the lock waits
     except sqlite3.Error as error:
         raise ArchiveError(str(path), f"cannot be opened ({error})") from None
-    register_search_text(conn)  # the search index's views call it
     try:
         refuse_newer(conn, str(path))
         conn.execute("PRAGMA journal_mode = WAL")

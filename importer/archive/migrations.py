@@ -17,7 +17,7 @@ from ..errors import NewerSchemaError
 from .bulk import DEFAULT_AUTOMERGE
 from .clock import now_utc
 from .schema import schema_sql, schema_text, statements
-from .search_index import rebuild
+from .search_index import rebuild, store_derived
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,24 @@ def _reader_indexes(conn):
     comments_status)."""
 
 
+def _search_text_stored(conn):
+    """The search index's views read the derived text of CJK rows from the *_search_text_cjk tables
+    instead of computing it through wparchive's SQL function, so that any SQLite client can read
+    the index (schema/fts.sql). The index keeps its words; the views and triggers that called the
+    function (both forms of migration 4 before this one) are made again from fts.sql, and the
+    derived text is stored from the rows. An archive whose migration 4 made them already is left."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type IN ('view', 'trigger') "
+                    "AND sql LIKE '%wparchive_search_text(%'").fetchone() is None:
+        return
+    for table in ("posts", "comments"):
+        conn.execute(f"DROP VIEW IF EXISTS {table}_search_text")
+        for event in ("insert", "delete", "update"):
+            conn.execute(f"DROP TRIGGER IF EXISTS {table}_fts_{event}")
+    for statement in statements(schema_text("fts.sql")):
+        conn.execute(statement)
+    store_derived(conn)
+
+
 MIGRATIONS = (
     Migration(1, "import_runs_size", _import_runs_size),
     Migration(2, "versions_dated_by_evidence", _versions_dated_by_evidence),
@@ -83,6 +101,7 @@ MIGRATIONS = (
     Migration(4, "search_every_language", _search_every_language),
     Migration(5, "captures", _captures),
     Migration(6, "reader_indexes", _reader_indexes),
+    Migration(7, "search_text_stored", _search_text_stored),
 )
 LATEST = MIGRATIONS[-1].number
 

@@ -9,14 +9,13 @@ anywhere in the run, from two letters up. The pairs are joined by U+001F, a cont
 unicode61 treats as a separator and XML cannot carry, so the derived text maps back to the original
 (`readable`) and a snippet FTS5 cuts from it can show the original words.
 
-The index is written from Python (archive/search_index.py). It reads the derived text back (for
-snippet()) through views calling the SQL function `wparchive_search_text`, which the connections
-that read it register with `register` (archive.connect, Datasette through serve/search.py).
+The index is written from Python (archive/search_index.py), which also stores the derived text of
+the rows holding CJK, so that the index's content views (schema/fts.sql) are plain SQL any SQLite
+client can read. A CJK query typed into such a client must be written in pairs as `match_query`
+does ("コントローラー" is "コン ント トロ ロー ーラ ラー" as one phrase).
 """
 import re
-import sqlite3
 
-FUNCTION = "wparchive_search_text"
 JOIN = "\x1f"
 MARK_OPEN, MARK_CLOSE, ELLIPSIS = "\x02", "\x03", "\x04"  # what snippet() is asked to insert
 # Letters unicode61 counts as token characters, in the scripts written without spaces between words:
@@ -44,10 +43,6 @@ def _pairs(run: re.Match) -> str:
     letters = run.group()
     pairs = [letters[i:i + 2] for i in range(len(letters) - 1)] or [letters]
     return JOIN + JOIN.join(pairs) + JOIN  # apart from Latin letters touching the run, too
-
-
-def register(conn: sqlite3.Connection):
-    conn.create_function(FUNCTION, 1, indexed, deterministic=True)
 
 
 def match_query(query: str) -> str:
