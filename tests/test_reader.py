@@ -11,6 +11,7 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
+from browser import chromium, headless
 from conftest import WXR_HEAD, comment, corpus_dir, item, run_import, wxr
 from local_servers import wait_until_serving
 from test_datasette import free_port, pythons
@@ -283,3 +284,16 @@ def test_what_a_user_mistypes_is_a_page_not_an_error(server, db):
                  f"/-/wparchive/posts/{post}/versions/999999", "/-/wparchive/sites/999999"):
         assert requests.get(server + path, timeout=10).status_code == 404, path
     assert page(f"{server}/-/wparchive/sites/1?page=%C2%B2&month=nonsense").select("li.post-summary")
+
+
+def test_post_page_fits_a_narrow_window(server, db):
+    """Long <pre> lines, URLs and the provenance list stay inside a phone-wide window: nothing
+    makes the page scroll sideways (Template: Comments was 1,355 px wide)."""
+    executable = chromium()
+    if executable is None:
+        pytest.skip("Chromium not installed (scripts/test installs Debian's)")
+    with headless(executable) as browser:
+        tab = browser.new_page(viewport={"width": 480, "height": 800})
+        for title in ("Template: Comments", "Template: Paginated", "Markup: HTML Tags and Formatting"):
+            tab.goto(f"{server}/-/wparchive/posts/{post_id(db, title)}")
+            assert tab.evaluate("document.documentElement.scrollWidth") == 480, title
