@@ -187,19 +187,20 @@ REJECT = r"wp-admin|wp-login|replytocom|oembed|xmlrpc|\?s=|/tag/|/search/|/wp-in
 MEDIA_REJECT = r"wp-admin|wp-login|replytocom|oembed|xmlrpc|\?s=|/tag/|/search/|/wp-includes/|/wp-content/themes/|share="
 
 
-def wget_capture(site_url: str, warc_stem, media: bool = False, extra=()) -> str:
+def wget_capture(site_url: str, warc_stem, media: bool = False, options=()) -> str:
     """A crawl of the blog into `warc_stem`.warc.gz by Debian's wget, as a web archive's crawler
     makes one: seeded with the home page, the feeds, the sitemaps and every URL they list (pages
     no menu links are found so), then following links to comment pages, comment feeds and the
-    REST responses pages link. `media`: also the page requisites under the uploads folder."""
+    REST responses pages link. `media`: also the page requisites under the uploads folder.
+    `options`: more of wget's (--warc-cdx, --warc-dedup=CDX: revisit records for repeated payloads)."""
     import subprocess
     import tempfile
 
-    seeds = [site_url, site_url + "feed/", site_url + "comments/feed/", *sitemap_urls(site_url), *extra]
+    seeds = [site_url, site_url + "feed/", site_url + "comments/feed/", *sitemap_urls(site_url)]
     with tempfile.TemporaryDirectory() as scratch:
         subprocess.run(["wget", "-q", f"--warc-file={warc_stem}", "--no-warc-keep-log", "--recursive", "--level=3",
                         "--no-parent", "-e", "robots=off", f"--reject-regex={MEDIA_REJECT if media else REJECT}",
-                        *(["--page-requisites"] if media else []), "--delete-after", "-P", scratch, *seeds],
+                        *(["--page-requisites"] if media else []), *options, "--delete-after", "-P", scratch, *seeds],
                        check=False)
     return f"{warc_stem}.warc.gz"
 

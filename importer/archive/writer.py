@@ -98,9 +98,9 @@ class Writer:
         """The first Site record picks (or creates) the site; later ones only fill its fields, and
         may move the moment of the evidence that follows (a web archive's captures)."""
         seen = site.exported_at or self.default_seen
-        if seen != self.seen:
-            self.flush()  # what was given before was seen at the earlier moment
-            self.post_wp_ids = {}  # and an id given again at a new moment is the same post, later
+        if seen != self.seen or (self.source in CAPTURE_SOURCES and self.site_id is not None):
+            self.flush()  # what was given before was seen at the earlier moment (or was another capture)
+            self.post_wp_ids = {}  # and an id given again there is the same post, seen again
         self.seen = seen
         first = self.site_id is None
         existed = True

@@ -213,6 +213,9 @@ def _import_small(conn, item: Input, source, sha256: str, started: float) -> Fil
     except BaseException:
         writer.abandon()
         raise
+    if source.name == "warc" and writer.db_path and writer.site_id is not None:  # its media, into the store
+        from .warc_media import store_media
+        writer.counts["media files"] = store_media(conn, writer.db_path, item, writer.site_id)
     return FileReport(item.name, "imported", writer.counts, writer.problems, None,
                       time.monotonic() - started, writer.run_id)
 

@@ -1,11 +1,12 @@
 """WARC (and ARC) files as a source: every response record of the blog's pages, feeds and REST
 JSON, read through the same readers as its Wayback captures (sources/captured.py), each dated by
-its WARC-Date. Revisit records are resolved to the payload they point at. Read with warcio."""
+its WARC-Date. Revisit records are resolved to the payload they point at. Read with warcio.
+`media_responses` gives the files under the blog's uploads, for the media store (jobs/warc_media.py)."""
 import re
 from collections import Counter
 from urllib.parse import urlsplit
 
-from ..errors import InputError
+from ..errors import DamagedInputError, InputError
 from ..inputs import Input
 from ..model import Problem, Site
 from ..web.fetcher import Response
@@ -27,8 +28,12 @@ def records(item: Input, repair: bool, progress):
         for _, stream in item.streams():
             for record in ArchiveIterator(stream, arc2warc=True):
                 _take(record, bodies, captured, by_digest)
+            if getattr(stream, "truncated", False):  # warcio stops quietly where a gzip member breaks off
+                raise InputError(item.name, "cut short (its gzip data ends part-way), nothing imported")
     except ArchiveLoadFailed as failure:
-        raise InputError(item.name, f"not a readable WARC or ARC file ({failure})") from None
+        raise InputError(item.name, f"not a readable WARC or ARC file ({_first_line(failure)})") from None
+    except (DamagedInputError, EOFError, OSError, ValueError) as failure:  # corrupt compressed data
+        raise InputError(item.name, f"damaged, nothing imported: {_first_line(failure)}") from None
     if not captured:
         raise InputError(item.name, "no captured page, feed or REST response in the file")
     site_url = _site_url(captured)
@@ -73,3 +78,33 @@ def _site_url(captured: dict[str, list[Seen]]) -> str:
     hosts = Counter(urlsplit(seen[0].url)[:2] for seen in captured.values())
     scheme, host = hosts.most_common(1)[0][0]
     return f"{scheme}://{host}/"
+
+
+def _first_line(failure: Exception) -> str:
+    return (str(failure).strip().splitlines() or [failure.__class__.__name__])[0]
+
+
+MEDIA_PATHS = ("/wp-content/uploads/", "/files/")  # a self-hosted blog's uploads; WordPress.com's
+
+
+def media_responses(item: Input, site_url: str):
+    """(url, payload digest, content type, body stream or None) of each 200 response or revisit
+    under the blog's uploads; a revisit (None) holds the payload of the digest it names. The
+    stream is read before the next record."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    own = urlsplit(site_url).netloc.removeprefix("www.")
+    for _, stream in item.streams():
+        for record in ArchiveIterator(stream, arc2warc=True):
+            if record.rec_type not in ("response", "revisit") or record.http_headers is None:
+                continue
+            url = record.rec_headers.get_header("WARC-Target-URI") or ""
+            parts = urlsplit(url)
+            if parts.netloc.removeprefix("www.") != own or not parts.path.startswith(MEDIA_PATHS):
+                continue
+            kind = record.http_headers.get_header("Content-Type") or ""
+            digest = record.rec_headers.get_header("WARC-Payload-Digest")
+            if record.rec_type == "revisit":
+                yield url, digest, kind, None
+            elif record.http_headers.get_statuscode() == "200" and not kind.lower().startswith(TEXT):
+                yield url, digest, kind, record.content_stream()
