@@ -297,3 +297,15 @@ def test_post_page_fits_a_narrow_window(server, db):
         for title in ("Template: Comments", "Template: Paginated", "Markup: HTML Tags and Formatting"):
             tab.goto(f"{server}/-/wparchive/posts/{post_id(db, title)}")
             assert tab.evaluate("document.documentElement.scrollWidth") == 480, title
+
+
+def test_password_protected_post_shows_a_notice_not_its_text(server, db):
+    """WordPress shows a protected post's content and comments only to readers with the password."""
+    post = post_id(db, "Template: Password Protected (the password is \"enter\")")
+    content, comments = db.execute("SELECT content_text, (SELECT count(*) FROM comments WHERE post_id = posts.id) "
+                                   "FROM posts WHERE id = ?", (post,)).fetchone()
+    soup = page(f"{server}/-/wparchive/posts/{post}")
+    assert "password-protected" in soup.select_one("p.protected").get_text()
+    assert not soup.select_one("div.post-content").get_text().strip()
+    assert " ".join(content.split()[1:6]) not in soup.get_text() and comments > 0
+    assert not soup.select("li.comment") and not soup.select("#comments")

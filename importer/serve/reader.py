@@ -2,7 +2,8 @@
 versions, as Datasette routes of ours (README "Reading"; markup contract in notes: PLAN "Reader markup").
 
 Old links keep working: /sites/<id>/p/<wp_id> and /sites/<id>/path/<permalink path> redirect to the
-post's page. Pending, spam and trashed comments are shown only with ?all=1.
+post's page. Pending, spam and trashed comments are shown only with ?all=1. A password-protected
+post's content, earlier versions' text and comments are not shown, as WordPress does not show them.
 """
 import html as entities
 import re
@@ -13,7 +14,6 @@ from markupsafe import Markup
 from . import history, queries
 from .access import ensure_can_read
 from .media import archived_copies
-from .private import HIDE_SETTING
 from .sanitise import sanitised
 from .thread import discussion
 
@@ -134,15 +134,14 @@ async def post_page(datasette, request):
     if data is None:
         raise NotFound(f"No post {post_id} in this archive")
     post = data["post"]
-    hide_protected = bool(post["password"]) and bool((datasette.plugin_config("wparchive") or {}).get(HIDE_SETTING))
-    talk = discussion(data["comments"], everything)
+    protected = bool(post["password"])
+    talk = discussion([] if protected else data["comments"], everything)
     shown = [post["content"] or "", *(e.comment["content"] or "" for e in talk.thread)]
     copies = await archived_copies(datasette, db.name, "\n".join(shown), post["site_id"])
     return await render(datasette, request, "wparchive_post.html", {
         "post": post, "terms": data["terms"], "versions": data["versions"], "thread": talk.thread,
         "pings": talk.pings, "hidden": talk.hidden, "everything": everything, "database": db.name,
-        "content": Markup("") if hide_protected else content_html(post["content"], copies),
-        "protected": bool(post["password"]), "hide_protected": hide_protected,
+        "content": Markup("") if protected else content_html(post["content"], copies), "protected": protected,
         "comment_html": lambda c: content_html(c["content"], copies)})
 
 
@@ -153,9 +152,11 @@ async def version_page(datasette, request):
     post, version = data
     if post is None or version is None:
         raise NotFound(f"No version {version_id} of post {post_id}")
-    copies = await archived_copies(datasette, db.name, version["content"] or "", post["site_id"])
+    protected = bool(post["password"])
+    copies = {} if protected else await archived_copies(datasette, db.name, version["content"] or "", post["site_id"])
     return await render(datasette, request, "wparchive_version.html", {
-        "post": post, "version": version, "content": content_html(version["content"], copies)})
+        "post": post, "version": version, "protected": protected,
+        "content": Markup("") if protected else content_html(version["content"], copies)})
 
 
 async def diff_page(datasette, request):
@@ -176,9 +177,10 @@ async def diff_page(datasette, request):
     data = await db.execute_fn(read)
     if not data or not data["from"] or not data["to"]:
         raise NotFound(f"No such versions of post {post_id}")
-    lines = history.diff(history.text_lines(data["from"]["title"], data["from"]["content"]),
+    protected = bool(data["post"]["password"])
+    lines = [] if protected else history.diff(history.text_lines(data["from"]["title"], data["from"]["content"]),
                          history.text_lines(data["to"]["title"], data["to"]["content"]))
     labels = {side: "the post as archived now" if chosen[side] == "current"
               else f"the version replaced {data[side]['captured_at']}" for side in chosen}
     return await render(datasette, request, "wparchive_diff.html", {
-        "post": data["post"], "lines": lines, "from_label": labels["from"], "to_label": labels["to"]})
+        "post": data["post"], "lines": lines, "protected": protected, "from_label": labels["from"], "to_label": labels["to"]})
