@@ -518,6 +518,10 @@ def export(db_path, site, output, out_dir, max_file_size, media_base, status, in
         report = export_archive(db_path, site=site, output=output and Path(output),
                                 out_dir=out_dir and Path(out_dir), options=options, progress=progress,
                                 media_base=media_base)
+    except KeyboardInterrupt:
+        click.echo("interrupted: the site being exported was not written (no partial file left); "
+                   "sites finished before it are kept", err=True)
+        sys.exit(130)
     finally:
         for bar in bars:
             bar.__exit__(None, None, None)

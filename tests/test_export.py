@@ -242,3 +242,44 @@ def test_every_corpus_export_exports_again_as_wxr_that_reads_back(name, tmp_path
     assert value(conn, "SELECT count(*) FROM posts") == sum(s.counts["posts"] for s in report.sites)
     assert value(conn, "SELECT count(*) FROM comments") == sum(s.counts["comments"] for s in report.sites)
     conn.close()
+
+
+def test_the_command_as_a_new_user_meets_it(tmp_path):
+    db = archive_of(tmp_path, item(1))
+    unknown = wparchive("export", "--db", db, "--site", "http://elsewhere.example", "-o", tmp_path / "x.xml")
+    assert unknown.returncode == 2 and unknown.stderr.count("\n") == 1
+    assert "its sites: http://fixture.example" in unknown.stderr
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    refused = wparchive("export", "--db", empty, "-o", tmp_path / "x.xml")
+    assert refused.returncode == 2 and "not an archive" in refused.stderr and "Traceback" not in refused.stderr
+    typo = wparchive("export", "--db", db, "-o", tmp_path / "x.xml", "--status", "publish,publsh")
+    assert typo.returncode == 2 and "no such status publsh" in typo.stderr and not (tmp_path / "x.xml").exists()
+    conn = connect(db)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    newer = wparchive("export", "--db", db, "-o", tmp_path / "x.xml")
+    assert newer.returncode == 2 and "newer than this wparchive" in newer.stderr
+
+
+def test_an_interrupted_export_leaves_no_file_under_its_name(tmp_path):
+    db = archive_of(tmp_path, *(item(n) for n in range(1, 6)))
+    out = tmp_path / "out.xml"
+    out.write_text("the previous export", encoding="utf-8")
+
+    def progress(label, total):
+        def advance(n):
+            raise KeyboardInterrupt
+        return advance
+    with pytest.raises(KeyboardInterrupt):
+        export_archive(db, output=out, options=Options(), progress=progress)
+    assert out.read_text(encoding="utf-8") == "the previous export"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
+
+
+def test_a_re_export_in_fewer_parts_leaves_no_stale_parts(tmp_path):
+    db = archive_of(tmp_path, *(item(n, content="x" * 3000) for n in range(1, 31)))
+    export_archive(db, output=tmp_path / "s.xml", options=Options(max_bytes=20_000))
+    assert (tmp_path / "s.003.xml").exists() and not (tmp_path / "s.xml").exists()
+    export_archive(db, output=tmp_path / "s.xml", options=Options(max_bytes=0))
+    assert sorted(p.name for p in tmp_path.glob("s*.xml")) == ["s.xml"]

@@ -114,6 +114,11 @@ def export_posts(conn, site_id: int, statuses: tuple[str, ...] | None, include_d
         yield dict(zip(_POST_COLUMNS, row))
 
 
+def post_statuses(conn) -> list[str]:
+    """The post statuses the archive holds (a plugin's own among them)."""
+    return [row[0] for row in conn.execute("SELECT DISTINCT status FROM posts WHERE status IS NOT NULL ORDER BY 1")]
+
+
 def post_ids_without_wp_id(conn, site_id: int) -> list[int]:
     """Archive ids of posts no source numbered (scraped pages without an id), in order."""
     return [row[0] for row in conn.execute(

@@ -68,7 +68,9 @@ class MediaTree:
         return _URL.sub(lambda match: self.moved.get(match.group(0), match.group(0)), html)
 
     def write(self) -> int:
-        """Copy the files into the tree (streamed; a file already there is left); how many."""
+        """Copy the files into the tree (streamed; a file already there is left); how many.
+        Each is copied under a `.partial` name and renamed once whole, so a copy cut short is
+        not taken for the file by the next export."""
         if self.folder is None:
             return 0
         written = 0
@@ -77,7 +79,12 @@ class MediaTree:
             if target.exists():
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            with self.store.open(stored) as source, open(target, "wb") as out:
-                shutil.copyfileobj(source, out, 1 << 20)
+            partial = target.with_name(target.name + ".partial")
+            try:
+                with self.store.open(stored) as source, open(partial, "wb") as out:
+                    shutil.copyfileobj(source, out, 1 << 20)
+                partial.replace(target)
+            finally:
+                partial.unlink(missing_ok=True)
             written += 1
         return written

@@ -1,6 +1,8 @@
 """Numbered WXR files for one site: a new part begins once the current one reaches the size limit,
-like `wp export --max_file_size` (a part can exceed it by its last item and lxml's buffer)."""
-from contextlib import ExitStack
+like `wp export --max_file_size` (a part can exceed it by its last item and lxml's buffer).
+Each part is written under a `.partial` name and renamed only when the whole site is written, so an
+interrupted or failed export leaves no file under the name an importer would take for complete."""
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 from lxml import etree
@@ -49,17 +51,24 @@ class Part:
         self._stack.close()
 
 
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
+
+
 class Parts:
-    """The files of one site: `NAME.xml`, or `NAME.001.xml`, `NAME.002.xml`, ... once there are two."""
+    """The files of one site: `NAME.xml`, or `NAME.001.xml`, `NAME.002.xml`, ... once there are two.
+    `finish()` gives them their names; `abandon()` removes what was written."""
 
     def __init__(self, path: Path, write_channel, max_bytes: int | None):
         self.path, self.write_channel, self.max_bytes = path, write_channel, max_bytes
-        self.paths: list[Path] = []
+        self.paths: list[Path] = []  # the final names
+        self.written: list[Path] = []  # where each part is being written
         self.current = self._open(path)
 
     def _open(self, path: Path) -> Part:
         self.paths.append(path)
-        return Part(path, self.write_channel)
+        self.written.append(_partial(path))
+        return Part(self.written[-1], self.write_channel)
 
     def _numbered(self, n: int) -> Path:
         return self.path.with_name(f"{self.path.stem}.{n:03d}{self.path.suffix}")
@@ -70,11 +79,27 @@ class Parts:
         if self.max_bytes and part.items and part.bytes >= self.max_bytes:
             part.close()
             if len(self.paths) == 1:
-                first = self._numbered(1)
-                self.path.replace(first)
-                self.paths[0] = first
+                self.paths[0] = self._numbered(1)
             self.current = self._open(self._numbered(len(self.paths) + 1))
         return self.current
 
-    def close(self):
+    def finish(self):
+        """Close the last part and rename them all; the files an earlier export of the site left
+        (NAME.xml beside new parts, parts past the new count) are removed, so the folder holds one set."""
         self.current.close()
+        for written, path in zip(self.written, self.paths):
+            written.replace(path)
+        stale = [self.path] if len(self.paths) > 1 else []
+        n = len(self.paths) + 1 if len(self.paths) > 1 else 1
+        while self._numbered(n).exists():
+            stale.append(self._numbered(n))
+            n += 1
+        for path in stale:
+            path.unlink(missing_ok=True)
+
+    def abandon(self):
+        """After a failure or Ctrl-C: nothing of this export is left."""
+        with suppress(Exception):
+            self.current.close()
+        for written in self.written:
+            written.unlink(missing_ok=True)

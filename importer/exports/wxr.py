@@ -74,8 +74,10 @@ class SiteWriter:
                 part.items += 1
                 if self.progress:
                     self.progress(1)
-        finally:
-            parts.close()
+            parts.finish()
+        except BaseException:
+            parts.abandon()
+            raise
         self.report.paths = parts.paths
         return self.report
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from .. import __version__
 from ..archive import read
 from ..archive.migrations import LATEST, refuse_newer
-from ..archive.session import must_exist, read_only_uri
+from ..archive.session import is_sqlite, must_exist, read_only_uri
 from ..archive.shape import check_shape
 from ..errors import ArchiveError, InputError
 from ..exports.media import MediaTree
@@ -31,11 +31,16 @@ def export_archive(db_path, *, site: str | None = None, output: Path | None = No
     options = options or Options()
     options.generator = f"wparchive/{__version__}"
     must_exist(db_path)
+    if not is_sqlite(db_path):
+        raise ArchiveError(str(db_path), "not an archive (no SQLite database); "
+                                         "run `wparchive import` or `wparchive scrape` first")
     conn = sqlite3.connect(read_only_uri(Path(db_path)), uri=True)
     try:
-        if refuse_newer(conn, str(db_path)) == LATEST:
+        version = refuse_newer(conn, str(db_path))
+        if version == LATEST:
             check_shape(conn, str(db_path))
         sites = _chosen(conn, db_path, site, output)
+        _known_statuses(conn, db_path, options.statuses)
         if out_dir:
             _made(Path(out_dir))
         report = ExportReport()
@@ -43,7 +48,7 @@ def export_archive(db_path, *, site: str | None = None, output: Path | None = No
             path = output if output else Path(out_dir) / f"{_file_name(chosen)}.xml"
             _writable(path)
             tree = None
-            if out_dir or media_base:
+            if (out_dir or media_base) and version >= MEDIA_STORE:  # an older archive holds no files
                 uploads = Path(out_dir) / "uploads" if out_dir else None
                 if uploads and len(sites) > 1:
                     uploads = uploads / _file_name(chosen)
@@ -57,7 +62,8 @@ def export_archive(db_path, *, site: str | None = None, output: Path | None = No
                 done = SiteWriter(conn, chosen, options, advance).write(path)
                 done.media_files = tree.write() if tree else 0
             except OSError as error:
-                raise InputError(str(error.filename or path), f"cannot write: {error.strerror or error}") from None
+                where = str(error.filename or path).removesuffix(".partial")  # the name the user knows
+                raise InputError(where, f"cannot write: {error.strerror or error}") from None
             report.sites.append(done)
         return report
     finally:
@@ -65,23 +71,39 @@ def export_archive(db_path, *, site: str | None = None, output: Path | None = No
 
 
 def _chosen(conn, db_path, site: str | None, output) -> list[dict]:
-    sites = read.export_sites(conn)
-    if site:
-        sites = [s for s in sites if s["url_key"] == site_key(site)]
-        if not sites:
-            raise ArchiveError(str(db_path), f"no site {site} in the archive")
-    if not sites:
+    every = read.export_sites(conn)
+    if not every:
         raise ArchiveError(str(db_path), "the archive holds no site to export")
+    sites = [s for s in every if s["url_key"] == site_key(site)] if site else every
+    if not sites:
+        shown = ", ".join(s["url"] or s["url_key"] for s in every[:5]) + (", ..." if len(every) > 5 else "")
+        raise ArchiveError(str(db_path), f"no site {site} in the archive (its sites: {shown})")
     if output and len(sites) > 1:
         raise ArchiveError(str(db_path), f"the archive holds {len(sites)} sites: name one with --site, "
                                          "or write them all with --out DIR")
     return sites
 
 
+# the statuses WordPress itself gives posts; a plugin's own are known by the archive holding them
+_CORE_STATUSES = ("publish", "future", "draft", "pending", "private", "trash", "inherit", "auto-draft")
+
+
+def _known_statuses(conn, db_path, statuses: tuple[str, ...] | None):
+    """A --status that names no status (a typo) would export an empty site without a word."""
+    known = set(_CORE_STATUSES) | set(read.post_statuses(conn))
+    unknown = [s for s in statuses or () if s not in known]
+    if unknown:
+        raise InputError("--status", f"no such status {', '.join(unknown)} "
+                                     f"(WordPress's: {', '.join(_CORE_STATUSES[:5])}; "
+                                     f"this archive's: {', '.join(read.post_statuses(conn)) or 'none'})")
+
+
 def _file_name(site: dict) -> str:
     """A file name from the site's address: 127.0.0.1:8765/blog -> 127.0.0.1-8765-blog."""
     return re.sub(r"[^\w.]+", "-", site["url_key"]).strip("-") or f"site-{site['id']}"
 
+
+MEDIA_STORE = 3  # the migration that made the media tables (read-only here: an older archive is not upgraded)
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$", re.I)
 
