@@ -309,3 +309,29 @@ def test_password_protected_post_shows_a_notice_not_its_text(server, db):
     assert not soup.select_one("div.post-content").get_text().strip()
     assert " ".join(content.split()[1:6]) not in soup.get_text() and comments > 0
     assert not soup.select("li.comment") and not soup.select("#comments")
+
+
+def test_site_page_lists_unpublished_posts_only_when_asked_and_its_pages(server, db):
+    site = db.execute("SELECT id FROM sites WHERE url_key = 'wpthemetestdata.wordpress.com'").fetchone()[0]
+    unpublished = {row[0] for row in db.execute("SELECT id FROM posts WHERE site_id = ? AND type = 'post' AND status "
+                                                "IN ('draft', 'private', 'pending', 'future')", (site,))}
+    published = db.execute("SELECT count(*) FROM posts WHERE site_id = ? AND type = 'post' AND status = 'publish'",
+                           (site,)).fetchone()[0]
+
+    def listed(query):
+        ids, soup = [], page(f"{server}/-/wparchive/sites/{site}{query}")
+        first = soup
+        while soup is not None:
+            ids += [int(li["data-post-id"]) for li in soup.select("li.post-summary")]
+            following = soup.select_one("nav.pages a[rel=next]")
+            soup = following and page(f"{server}/-/wparchive/sites/{site}{following['href']}")
+        return ids, first
+
+    default, soup = listed("")
+    assert len(default) == published and not unpublished & set(default) and unpublished
+    assert f"{len(unpublished)} draft, private" in soup.select_one("p.unlisted").get_text()
+    assert f"of {-(-published // 20)} ({published} posts)" in soup.select_one("nav.pages").get_text()
+    everything, soup = listed(soup.select_one("p.unlisted a")["href"])
+    assert set(everything) == set(default) | unpublished and len(everything) == len(set(everything))
+    pages = {a.get_text() for a in soup.select("nav.site-pages a.page-link")}
+    assert {"About The Tests", "Page with comments"} <= pages

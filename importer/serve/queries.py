@@ -5,7 +5,13 @@ import sqlite3
 from urllib.parse import quote, unquote, urlsplit
 
 PAGE_SIZE = 20
-LISTED = "type = 'post' AND status = 'publish'"
+PUBLISHED = "type = 'post' AND status = 'publish'"
+ANY_STATUS = "type = 'post' AND status NOT IN ('auto-draft', 'inherit')"  # drafts, private, pending, future too
+
+
+def listed(everything: bool) -> str:
+    """The posts the site page lists: published ones, or with ?all=1 also those the blog did not publish."""
+    return ANY_STATUS if everything else PUBLISHED
 
 
 def rows(conn, sql: str, params=()) -> list[dict]:
@@ -24,29 +30,54 @@ def site(conn, site_id: int) -> dict | None:
                      "FROM sites WHERE id = ?", (site_id,))
 
 
-def site_posts(conn, site_id: int, page: int, month: str | None, term_id: int | None) -> list[dict]:
-    """One page of the site's published posts, newest first (one more than a page: is there a next?)."""
-    where, params = [f"site_id = ? AND {LISTED}"], [site_id]
+def chosen(site_id: int, month: str | None, term_id: int | None, everything: bool) -> tuple[str, list]:
+    """The WHERE clause and parameters of the posts a site page shows."""
+    where, params = [f"site_id = ? AND {listed(everything)}"], [site_id]
     if month:
         where.append("substr(coalesce(date_gmt, date), 1, 7) = ?")
         params.append(month)
     if term_id:
         where.append("id IN (SELECT post_id FROM post_terms WHERE term_id = ?)")
         params.append(term_id)
-    return rows(conn, f"SELECT id, wp_id, title, date, date_gmt, deleted_at FROM posts WHERE {' AND '.join(where)} "
-                      "ORDER BY date_gmt DESC, id DESC LIMIT ? OFFSET ?",
-                (*params, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE))
+    return " AND ".join(where), params
 
 
-def months(conn, site_id: int) -> list[dict]:
+def site_posts(conn, site_id: int, page: int, month: str | None, term_id: int | None,
+               everything: bool = False) -> list[dict]:
+    """One page of the site's posts, newest first."""
+    where, params = chosen(site_id, month, term_id, everything)
+    return rows(conn, f"SELECT id, wp_id, title, date, date_gmt, status, deleted_at, password != '' AS protected "
+                      f"FROM posts WHERE {where} ORDER BY date_gmt DESC, id DESC LIMIT ? OFFSET ?",
+                (*params, PAGE_SIZE, (page - 1) * PAGE_SIZE))
+
+
+def count_posts(conn, site_id: int, month: str | None, term_id: int | None, everything: bool = False) -> int:
+    where, params = chosen(site_id, month, term_id, everything)
+    return conn.execute(f"SELECT count(*) FROM posts WHERE {where}", params).fetchone()[0]
+
+
+def unlisted(conn, site_id: int) -> int:
+    """How many posts the blog did not publish (drafts, private, pending, scheduled): hidden unless asked."""
+    return conn.execute(f"SELECT count(*) FROM posts WHERE site_id = ? AND {ANY_STATUS} AND status != 'publish'",
+                        (site_id,)).fetchone()[0]
+
+
+def months(conn, site_id: int, everything: bool = False) -> list[dict]:
     return rows(conn, "SELECT substr(coalesce(date_gmt, date), 1, 7) AS month, count(*) AS posts FROM posts "
-                      f"WHERE site_id = ? AND {LISTED} GROUP BY month ORDER BY month DESC", (site_id,))
+                      f"WHERE site_id = ? AND {listed(everything)} GROUP BY month ORDER BY month DESC", (site_id,))
 
 
-def categories(conn, site_id: int) -> list[dict]:
-    return rows(conn, "SELECT t.id, t.name, t.slug, count(pt.id) AS posts FROM terms t "
-                      "JOIN post_terms pt ON pt.term_id = t.id "
-                      "WHERE t.site_id = ? AND t.taxonomy = 'category' GROUP BY t.id ORDER BY t.name", (site_id,))
+def categories(conn, site_id: int, everything: bool = False) -> list[dict]:
+    return rows(conn, "SELECT t.id, t.name, t.slug, count(p.id) AS posts FROM terms t "
+                      f"JOIN post_terms pt ON pt.term_id = t.id JOIN (SELECT id FROM posts WHERE {listed(everything)}) p "
+                      "ON p.id = pt.post_id WHERE t.site_id = ? AND t.taxonomy = 'category' "
+                      "GROUP BY t.id ORDER BY t.name", (site_id,))
+
+
+def pages(conn, site_id: int) -> list[dict]:
+    """The site's published pages (About, Contact...), in menu order (a site of many: the first 200)."""
+    return rows(conn, "SELECT id, title FROM posts WHERE site_id = ? AND type = 'page' AND status = 'publish' "
+                      "ORDER BY menu_order, title, id LIMIT 200", (site_id,))
 
 
 def term(conn, term_id: int) -> dict | None:

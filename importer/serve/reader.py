@@ -74,22 +74,25 @@ async def site_page(datasette, request):
     page = max(number(request, "page", 1), 1)
     month = request.args.get("month") if re.fullmatch(r"\d{4}-\d{2}", request.args.get("month", "")) else None
     term_id = number(request, "term")
+    everything = request.args.get("all") == "1"
 
     def read(conn):
         found = queries.site(conn, site_id)
         if found is None:
             return None
-        return {"site": found, "posts": queries.site_posts(conn, site_id, page, month, term_id),
-                "months": queries.months(conn, site_id), "categories": queries.categories(conn, site_id),
+        return {"site": found, "posts": queries.site_posts(conn, site_id, page, month, term_id, everything),
+                "total": queries.count_posts(conn, site_id, month, term_id, everything),
+                "unlisted": queries.unlisted(conn, site_id), "pages": queries.pages(conn, site_id),
+                "months": queries.months(conn, site_id, everything),
+                "categories": queries.categories(conn, site_id, everything),
                 "term": queries.term(conn, term_id) if term_id else None}
 
     data = await db.execute_fn(read)
     if data is None:
         raise NotFound(f"No site {site_id} in this archive")
-    posts = data["posts"]
     return await render(datasette, request, "wparchive_site.html", {
-        **data, "posts": posts[:queries.PAGE_SIZE], "page": page, "month": month, "term_id": term_id,
-        "has_next": len(posts) > queries.PAGE_SIZE, "database": db.name,
+        **data, "page": page, "month": month, "term_id": term_id, "everything": everything,
+        "last_page": max(-(-data["total"] // queries.PAGE_SIZE), 1), "database": db.name,
         "title": data["site"]["title"] or data["site"]["url"]})
 
 
