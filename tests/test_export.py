@@ -283,3 +283,32 @@ def test_a_re_export_in_fewer_parts_leaves_no_stale_parts(tmp_path):
     assert (tmp_path / "s.003.xml").exists() and not (tmp_path / "s.xml").exists()
     export_archive(db, output=tmp_path / "s.xml", options=Options(max_bytes=0))
     assert sorted(p.name for p in tmp_path.glob("s*.xml")) == ["s.xml"]
+
+
+def test_wparchives_own_meta_stays_in_the_archive(tmp_path):
+    db = archive_of(tmp_path, item(1, extra=meta("_thumbnail_id", "7")))
+    conn = connect(db)
+    conn.execute("INSERT INTO postmeta (post_id, key, value, seq) SELECT id, '_wparchive_og_image', "
+                 "'http://fixture.example/og.jpg', 0 FROM posts")
+    conn.commit()
+    conn.close()
+    _, root = exported(db, tmp_path / "out.xml")
+    assert [k.text for k in root.iter(WP + "meta_key")] == ["_thumbnail_id"]
+
+
+def test_a_comment_by_an_author_without_a_wordpress_id_keeps_its_user(tmp_path):
+    """WordPress's importer maps comment_user_id through wp:author_id: an author a scrape found
+    without a user id gets one, and the comments they wrote name it."""
+    db = archive_of(tmp_path, item(1, extra=comment(5)))
+    conn = connect(db)
+    site = value(conn, "SELECT id FROM sites")
+    highest = value(conn, "SELECT ifnull(max(wp_id), 0) FROM authors")
+    conn.execute("INSERT INTO authors (site_id, wp_id, display_name, nicename) VALUES (?, NULL, 'Ann Author', 'ann')",
+                 (site,))
+    conn.execute("UPDATE comments SET user_id = (SELECT id FROM authors WHERE nicename = 'ann'), user_wp_id = NULL")
+    conn.commit()
+    conn.close()
+    _, root = exported(db, tmp_path / "out.xml")
+    ids = {a.findtext(WP + "author_login"): a.findtext(WP + "author_id") for a in root.iter(WP + "author")}
+    assert int(ids["ann"]) > highest and len(set(ids.values())) == len(ids)
+    assert root.find(f"channel/item/{WP}comment").findtext(WP + "comment_user_id") == ids["ann"]

@@ -144,7 +144,9 @@ def post_term_refs(conn, post_id: int) -> list[tuple[str, str, str | None]]:
 
 
 def post_meta(conn, post_id: int) -> list[tuple[str, str]]:
-    return conn.execute("SELECT key, value FROM postmeta WHERE post_id = ? ORDER BY key, seq", (post_id,)).fetchall()
+    """A post's meta as WordPress had it: wparchive's own keys (_wparchive_og_image) stay in the archive."""
+    return conn.execute("SELECT key, value FROM postmeta WHERE post_id = ? AND key NOT LIKE '\\_wparchive\\_%' "
+                        "ESCAPE '\\' ORDER BY key, seq", (post_id,)).fetchall()
 
 
 def post_comments(conn, post_id: int, include_deleted: bool) -> list[dict]:
@@ -162,11 +164,6 @@ def comments_meta(conn, post_id: int) -> dict[int, list[tuple[str, str]]]:
             "WHERE c.post_id = ? ORDER BY cm.comment_id, cm.key, cm.seq", (post_id,)):
         found.setdefault(comment_id, []).append((key, value))
     return found
-
-
-def author_wp_ids(conn, site_id: int) -> dict[int, int]:
-    """Archive author id -> WordPress user id, for the comments written by users."""
-    return dict(conn.execute("SELECT id, wp_id FROM authors WHERE site_id = ? AND wp_id IS NOT NULL", (site_id,)))
 
 
 def _dicts(conn, sql: str, *params) -> list[dict]:

@@ -50,6 +50,7 @@ class SiteWriter:
         self.conn, self.site, self.options, self.progress = conn, site, options, progress
         self.report = SiteExport(site["url"] or site["url_key"])
         self.logins: dict[int, str] = {}
+        self.author_ids: dict[int, int] = {}  # archive author id -> wp:author_id (one made up when unknown)
         self.unnumbered: dict[int, int] = {}
         self.next_comment_id = 0
 
@@ -119,14 +120,18 @@ class SiteWriter:
                      "first_name": None, "last_name": None, "nicename": None}
                     for login in read.unlisted_author_logins(self.conn, site_id) if login not in known]
         authors = with_logins(authors)
+        highest = max((a["wp_id"] for a in authors if a["wp_id"] is not None), default=0)
+        for n, author in enumerate((a for a in authors if a["wp_id"] is None), 1):
+            author["export_id"] = highest + n
         self.logins = {a["id"]: a["export_login"] for a in authors if a["id"] is not None}
+        self.author_ids = {a["id"]: a.get("export_id", a["wp_id"]) for a in authors if a["id"] is not None}
         return authors
 
     def _author(self, xf, author):
         where = f"author {author['export_login']}"
         with xf.element(WP + "author"):
-            if author["wp_id"] is not None:
-                self._plain(xf, WP + "author_id", author["wp_id"])
+            # the importer maps comment_user_id (and _edit_last) to the new users by this id
+            self._plain(xf, WP + "author_id", author.get("export_id", author["wp_id"]))
             self._text(xf, WP + "author_login", author["export_login"], where, "login")
             self._text(xf, WP + "author_email", author["email"] or "", where, "email")
             self._text(xf, WP + "author_display_name", author["display_name"] or author["export_login"], where,
@@ -255,20 +260,17 @@ class SiteWriter:
                 self.next_comment_id += 1
         exported = {c["id"]: c["wp_id"] for c in comments}
         metas = read.comments_meta(self.conn, post_id)
-        users = None
         comments.sort(key=lambda c: c["wp_id"])
         for comment in parents_first(comments, lambda c: c["parent_id"]):
-            if comment["user_id"] is not None and users is None:
-                users = read.author_wp_ids(self.conn, self.site["id"])
-            self._comment(xf, comment, exported, metas.get(comment["id"], ()), users or {}, post_wp_id)
+            self._comment(xf, comment, exported, metas.get(comment["id"], ()), post_wp_id)
 
-    def _comment(self, xf, comment, exported, meta, users, post_wp_id):
+    def _comment(self, xf, comment, exported, meta, post_wp_id):
         where = f"comment {comment['wp_id']} of post {post_wp_id}"
         if comment["parent_id"] is not None:
             parent = exported.get(comment["parent_id"], 0)
         else:
             parent = comment["parent_wp_id"] or 0
-        user = users.get(comment["user_id"]) if comment["user_id"] is not None else comment["user_wp_id"]
+        user = self.author_ids.get(comment["user_id"]) if comment["user_id"] is not None else comment["user_wp_id"]
         with xf.element(WP + "comment"):
             self._plain(xf, WP + "comment_id", comment["wp_id"])
             self._text(xf, WP + "comment_author", comment["author_name"] or "", where, "author")
