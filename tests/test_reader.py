@@ -88,6 +88,11 @@ def archive_path(tmp_path_factory):
                           head=READER_HEAD.replace("Mon, 02 Mar 2020", "Mon, 01 Jun 2020")))  # a later export
     run_import(conn, second)
     archive_picture(conn, path, f"{UPLOADS}/curlew.png", png(3, 2))
+    below = folder / "below-a-path.xml"  # a blog at example.com/blog/ whose permalinks end in the post's id
+    below.write_text(wxr(item(80, title="Under a path").replace("http://fixture.example/?p=80</link>",
+                                                                "https://example.com/blog/archives/80</link>"),
+                         head=WXR_HEAD.replace("fixture.example", "example.com/blog").replace("http:", "https:")))
+    run_import(conn, below)
     conn.close()
     return path
 
@@ -198,6 +203,11 @@ def test_old_links_redirect_to_the_post(server, db):
     for typed in ("/path/2020/01/кулик/", "/path/2020/01/%D0%BA%D1%83%D0%BB%D0%B8%D0%BA"):
         response = requests.get(f"{server}/-/wparchive/sites/{site}{typed}", timeout=10, allow_redirects=False)
         assert urlsplit(response.headers["location"]).path == f"/-/wparchive/posts/{cyrillic}", typed
+    under = post_id(db, "Under a path", "example.com/blog")
+    site_below = db.execute("SELECT site_id FROM posts WHERE id = ?", (under,)).fetchone()[0]
+    for old in ("/path/archives/80", "/path/blog/archives/80/", "/path/blog/?p=80", "/path/?p=80"):
+        response = requests.get(f"{server}/-/wparchive/sites/{site_below}{old}", timeout=10, allow_redirects=False)
+        assert urlsplit(response.headers["location"]).path == f"/-/wparchive/posts/{under}", old
     for missing in ("/p/999999", "/path/no/such/post/"):
         assert requests.get(f"{server}/-/wparchive/sites/{site}{missing}", timeout=10).status_code == 404
 

@@ -144,12 +144,16 @@ def path_spellings(path: str) -> list[str]:
 
 
 def permalink_candidates(home: str, path: str) -> list[str]:
+    """The URLs a path may name: under the site's URL, and, for a blog below a path
+    (example.com/blog), also the path as an old link's whole path (/blog/2020/01/post/)."""
     parts = urlsplit(home if "//" in home else f"//{home}")
     host = parts.netloc.lower().removeprefix("www.")
     tail = "/" + path.strip("/")
+    prefixes = dict.fromkeys([parts.path.rstrip("/"), ""])
     found = []
     for scheme in ("https", "http"):
         for netloc in (host, f"www.{host}"):
-            base = f"{scheme}://{netloc}{parts.path.rstrip('/')}{tail}"
-            found += [base, base + "/"] if tail != "/" else [base]
+            for prefix in prefixes:
+                base = f"{scheme}://{netloc}{prefix}{tail}"
+                found += [base, base + "/"] if tail != "/" else [base]
     return found
