@@ -84,7 +84,8 @@ def archive_path(tmp_path_factory):
                          head=READER_HEAD))
     run_import(conn, first)
     second = folder / "reader-2.xml"
-    second.write_text(wxr(reader_item(10, "<p>The tide was low.</p>\n<p>Curlews called.</p>", discussion_comments()),
+    second.write_text(wxr(reader_item(10, "<p>The tide was low.</p>\n<p>Curlews called.</p>",
+                                      discussion_comments().replace("First!", "First! (edited)")),
                           head=READER_HEAD.replace("Mon, 02 Mar 2020", "Mon, 01 Jun 2020")))  # a later export
     run_import(conn, second)
     archive_picture(conn, path, f"{UPLOADS}/curlew.png", png(3, 2))
@@ -345,3 +346,17 @@ def test_site_page_lists_unpublished_posts_only_when_asked_and_its_pages(server,
     assert set(everything) == set(default) | unpublished and len(everything) == len(set(everything))
     pages = {a.get_text() for a in soup.select("nav.site-pages a.page-link")}
     assert {"About The Tests", "Page with comments"} <= pages
+
+
+def test_an_edited_comment_links_its_earlier_text(server, db):
+    post = post_id(db, "Estuary notes", "reader.example")
+    soup = page(f"{server}/-/wparchive/posts/{post}")
+    [link] = soup.select("li.comment a.comment-versions")  # only Ann's comment changed between the exports
+    assert link.find_parent("li", class_="comment")["id"] == "comment-1" and link.get_text() == "edited"
+    versions = page(server + link["href"])
+    texts = [li.select_one(".comment-content").get_text() for li in versions.select("ol.comment-versions li")]
+    assert texts == ["First! (edited)", "First!"]
+    assert versions.select_one(f'a[href="/-/wparchive/posts/{post}#comment-1"]')
+    other = db.execute("SELECT id FROM posts WHERE id != ? LIMIT 1", (post,)).fetchone()[0]
+    comment_id = versions.select_one("li.current")["data-comment-id"]
+    page(f"{server}/-/wparchive/posts/{other}/comments/{comment_id}/versions", status=404)

@@ -97,9 +97,24 @@ def post_terms(conn, post_id: int) -> list[dict]:
 
 
 def comments(conn, post_id: int) -> list[dict]:
+    """The post's comments in reading order, each with how many earlier versions it has (`versions`)
+    and how many of those had other text (`edits`; the rest differ in status only)."""
     return rows(conn, "SELECT id, wp_id, parent_id, parent_wp_id, author_name, author_url, date, date_gmt, "
-                      "content, type, status, deleted_at FROM comments WHERE post_id = ? "
-                      "ORDER BY coalesce(date_gmt, date), id", (post_id,))
+                      "content, type, status, deleted_at, "
+                      "(SELECT count(*) FROM comment_versions v WHERE v.comment_id = c.id) AS versions, "
+                      "(SELECT count(*) FROM comment_versions v WHERE v.comment_id = c.id "
+                      "AND v.content IS NOT c.content) AS edits "
+                      "FROM comments c WHERE post_id = ? ORDER BY coalesce(date_gmt, date), id", (post_id,))
+
+
+def comment(conn, post_id: int, comment_id: int) -> dict | None:
+    return one(conn, "SELECT id, post_id, wp_id, author_name, date, content, status, deleted_at, last_seen "
+                     "FROM comments WHERE post_id = ? AND id = ?", (post_id, comment_id))
+
+
+def comment_versions(conn, comment_id: int) -> list[dict]:
+    return rows(conn, "SELECT id, content, status, captured_at FROM comment_versions WHERE comment_id = ? "
+                      "ORDER BY captured_at DESC, id DESC", (comment_id,))
 
 
 def versions(conn, post_id: int) -> list[dict]:

@@ -30,6 +30,8 @@ def reader_routes() -> list:
         (rf"^{BASE}/posts/(?P<post_id>[0-9]{{1,18}})$", post_page),
         (rf"^{BASE}/posts/(?P<post_id>[0-9]{{1,18}})/versions/(?P<version_id>[0-9]{{1,18}})$", version_page),
         (rf"^{BASE}/posts/(?P<post_id>[0-9]{{1,18}})/diff$", diff_page),
+        (rf"^{BASE}/posts/(?P<post_id>[0-9]{{1,18}})/comments/(?P<comment_id>[0-9]{{1,18}})/versions$",
+         comment_versions_page),
     ]
 
 
@@ -187,3 +189,22 @@ async def diff_page(datasette, request):
               else f"the version replaced {data[side]['captured_at']}" for side in chosen}
     return await render(datasette, request, "wparchive_diff.html", {
         "post": data["post"], "lines": lines, "protected": protected, "from_label": labels["from"], "to_label": labels["to"]})
+
+
+async def comment_versions_page(datasette, request):
+    """A comment as archived now and each earlier text or status it had (comment_versions)."""
+    db = await archive(datasette, request, "comment_versions")
+    post_id, comment_id = int(request.url_vars["post_id"]), int(request.url_vars["comment_id"])
+
+    def read(conn):
+        post, found = queries.post(conn, post_id), queries.comment(conn, post_id, comment_id)
+        return post and found and {"post": post, "comment": found, "versions": queries.comment_versions(conn, comment_id)}
+
+    data = await db.execute_fn(read)
+    if not data:
+        raise NotFound(f"No comment {comment_id} on post {post_id}")
+    protected = bool(data["post"]["password"])
+    texts = [data["comment"]["content"] or "", *(v["content"] or "" for v in data["versions"])]
+    copies = {} if protected else await archived_copies(datasette, db.name, "\n".join(texts), data["post"]["site_id"])
+    return await render(datasette, request, "wparchive_comment_versions.html", {
+        **data, "protected": protected, "comment_html": lambda c: content_html(c["content"], copies)})
