@@ -360,3 +360,12 @@ def test_an_edited_comment_links_its_earlier_text(server, db):
     other = db.execute("SELECT id FROM posts WHERE id != ? LIMIT 1", (post,)).fetchone()[0]
     comment_id = versions.select_one("li.current")["data-comment-id"]
     page(f"{server}/-/wparchive/posts/{other}/comments/{comment_id}/versions", status=404)
+
+
+def test_table_search_box_keeps_the_query(server):
+    """Datasette 1.0's table template got no `search` value and showed an empty box after a search."""
+    for query, typed in (("_search=tide", "tide"), ("_search_title=Estuary", "Estuary"),
+                         ("_search=%22curlews+called%22", '"curlews called"')):
+        soup = page(f"{server}/archive/posts?{query}")
+        assert soup.select_one("input#_search")["value"] == typed, query
+    assert page(f"{server}/archive/posts").select_one("input#_search")["value"] == ""

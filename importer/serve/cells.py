@@ -142,3 +142,15 @@ def query_cell(row, value, column: str) -> Markup | None:
     if column in ("content", "content_text") and isinstance(value, str):
         return Markup(f'<span class="wparchive-excerpt">{escape(excerpt(value, 300))}</span>')
     return None
+
+
+def search_box(template: str, request) -> dict:
+    """The table page's search box keeps what was searched for. Datasette 1.0's table view no longer
+    hands its template the `search` value 0.65 did (its box came back empty); this gives both the
+    value 0.65 computes: `_search`, else the first `_search_<column>`."""
+    if template != "table.html" or request is None:
+        return {}
+    args = request.args
+    typed = args.get("_search") or next((args.get(k) for k in args if k.startswith("_search_")
+                                         and k != "_searchmode" and args.get(k)), None)
+    return {"search": typed} if typed else {}

@@ -6,7 +6,7 @@ from datasette import hookimpl
 from markupsafe import Markup
 
 from .access import add_templates
-from .cells import short_cell, table_views
+from .cells import search_box, short_cell, table_views
 from .media import archived_copies
 from .media import routes as media_routes
 from .private import HIDE_SETTING, hide_private_columns
@@ -57,6 +57,11 @@ def register_routes():
 @hookimpl
 def startup(datasette):
     add_templates(datasette)
+
+
+@hookimpl
+def extra_template_vars(template, request):
+    return search_box(template, request)
 
 
 @hookimpl
