@@ -39,6 +39,15 @@ def exported(db, path, **options):
     return report, etree.parse(str(path)).getroot()
 
 
+def stored(db, sql):
+    """One value read from an archive file."""
+    conn = connect(db)
+    try:
+        return value(conn, sql)
+    finally:
+        conn.close()
+
+
 def meta(key, value_xml):
     return f"<wp:postmeta><wp:meta_key>{key}</wp:meta_key><wp:meta_value>{value_xml}</wp:meta_value></wp:postmeta>"
 
@@ -46,9 +55,7 @@ def meta(key, value_xml):
 def test_meta_with_carriage_returns_survives_byte_for_byte(tmp_path):
     serialized = 'a:1:{s:4:"note";s:9:"one\r\ntwo\r";}'
     db = archive_of(tmp_path, item(1, extra=meta("_note", serialized.replace("\r", "&#13;"))))
-    conn = connect(db)
-    assert value(conn, "SELECT value FROM postmeta WHERE key = '_note'") == serialized
-    conn.close()
+    assert stored(db, "SELECT value FROM postmeta WHERE key = '_note'") == serialized
     out = tmp_path / "out.xml"
     _, root = exported(db, out)
     assert b"&#13;" in out.read_bytes()
@@ -57,16 +64,14 @@ def test_meta_with_carriage_returns_survives_byte_for_byte(tmp_path):
     again = tmp_path / "b.db"
     conn = connect(again)
     run_import(conn, out)
-    assert value(conn, "SELECT value FROM postmeta WHERE key = '_note'") == serialized
     conn.close()
+    assert stored(again, "SELECT value FROM postmeta WHERE key = '_note'") == serialized
 
 
 def test_cdata_end_in_content_is_split_across_sections(tmp_path):
     body = "<p>x]]>y</p><p>[1]</p>]]>"
     db = archive_of(tmp_path, item(1, content="<p>x]]]]><![CDATA[>y</p><p>[1]</p>]]]]><![CDATA[>"))
-    conn = connect(db)
-    assert value(conn, "SELECT content FROM posts") == body
-    conn.close()
+    assert stored(db, "SELECT content FROM posts") == body
     out = tmp_path / "out.xml"
     _, root = exported(db, out)
     assert b"]]]]><![CDATA[>" in out.read_bytes()
@@ -312,3 +317,23 @@ def test_a_comment_by_an_author_without_a_wordpress_id_keeps_its_user(tmp_path):
     ids = {a.findtext(WP + "author_login"): a.findtext(WP + "author_id") for a in root.iter(WP + "author")}
     assert int(ids["ann"]) > highest and len(set(ids.values())) == len(ids)
     assert root.find(f"channel/item/{WP}comment").findtext(WP + "comment_user_id") == ids["ann"]
+
+
+def test_a_row_dated_one_way_gets_the_other_date_by_the_sites_offset(tmp_path):
+    """A scrape dates pingbacks in GMT only and some pages in local time only; WordPress would show
+    a zero local date, or date the post by the new site's timezone. Drafts keep a zero GMT date."""
+    db = archive_of(tmp_path, item(1, extra=comment(5, comment_type="pingback")), item(2), item(3, status="draft"),
+                    item(4))  # the fixture's posts are dated an hour ahead of GMT
+    conn = connect(db)
+    conn.execute("UPDATE comments SET date = NULL, date_gmt = '2020-01-05 09:00:00'")
+    conn.execute("UPDATE posts SET date_gmt = NULL, modified_gmt = NULL WHERE wp_id IN (2, 3)")
+    conn.commit()
+    conn.close()
+    _, root = exported(db, tmp_path / "out.xml")
+    items = {i.findtext(WP + "post_id"): i for i in root.iter("item")}
+    ping = items["1"].find(WP + "comment")
+    assert (ping.findtext(WP + "comment_date"), ping.findtext(WP + "comment_date_gmt")) == \
+        ("2020-01-05 10:00:00", "2020-01-05 09:00:00")
+    assert items["2"].findtext(WP + "post_date_gmt") == "2020-01-03 09:00:00"
+    assert items["2"].findtext("pubDate") == "Fri, 03 Jan 2020 09:00:00 +0000"
+    assert items["3"].findtext(WP + "post_date_gmt") == "0000-00-00 00:00:00"

@@ -114,6 +114,18 @@ def export_posts(conn, site_id: int, statuses: tuple[str, ...] | None, include_d
         yield dict(zip(_POST_COLUMNS, row))
 
 
+def site_utc_offset(conn, site_id: int) -> int:
+    """The site's usual local-minus-GMT offset in seconds (to quarter hours), from its rows that
+    know both dates; 0 when none does."""
+    row = conn.execute(
+        "SELECT CAST(round((julianday(date) - julianday(date_gmt)) * 96) AS INTEGER) * 900 AS offset "
+        "FROM (SELECT date, date_gmt FROM posts WHERE site_id = ?1 UNION ALL "
+        "      SELECT date, date_gmt FROM comments WHERE site_id = ?1) "
+        "WHERE date > '0001' AND date_gmt > '0001' GROUP BY offset ORDER BY count(*) DESC, offset LIMIT 1",
+        (site_id,)).fetchone()
+    return row[0] if row and row[0] is not None else 0
+
+
 def post_statuses(conn) -> list[str]:
     """The post statuses the archive holds (a plugin's own among them)."""
     return [row[0] for row in conn.execute("SELECT DISTINCT status FROM posts WHERE status IS NOT NULL ORDER BY 1")]

@@ -5,7 +5,7 @@ terms, meta and comments (parents before replies). Written through lxml's increm
 item at a time, so memory follows the largest post, not the archive."""
 from dataclasses import dataclass, field
 from email.utils import format_datetime
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -22,6 +22,7 @@ EXCERPT = "{http://wordpress.org/export/1.2/excerpt/}encoded"
 ZERO_DATE = "0000-00-00 00:00:00"
 _APPROVED = {"approved": "1", "pending": "0"}  # spam and trash are written as they are
 _TAXONOMY_GROUP = {"category": 0, "post_tag": 1}
+_FLOATING = ("draft", "pending", "auto-draft")
 
 
 @dataclass
@@ -53,6 +54,7 @@ class SiteWriter:
         self.author_ids: dict[int, int] = {}  # archive author id -> wp:author_id (one made up when unknown)
         self.unnumbered: dict[int, int] = {}
         self.next_comment_id = 0
+        self.offset = 0  # the site's local-minus-GMT seconds, for rows a source dated only one way
 
     def write(self, path: Path) -> SiteExport:
         site_id = self.site["id"]
@@ -62,6 +64,7 @@ class SiteWriter:
         self.unnumbered = {pid: highest_post + n for n, pid in
                            enumerate(read.post_ids_without_wp_id(self.conn, site_id), 1)}
         self.next_comment_id = highest_comment + 1
+        self.offset = read.site_utc_offset(self.conn, site_id)
         parts = Parts(path, self._channel, self.options.max_bytes)
         try:
             xf = parts.current.xf
@@ -216,10 +219,13 @@ class SiteWriter:
         if self.options.rewrite_url:
             content = self.options.rewrite_url.content(content)
             attachment_url = self.options.rewrite_url.attachment_url(attachment_url) if attachment_url else None
+        floating = post["status"] in _FLOATING  # WordPress keeps their GMT date zero until published
+        date, date_gmt = _both(post["date"], post["date_gmt"], self.offset, not floating)
+        modified, modified_gmt = _both(post["modified"], post["modified_gmt"], self.offset, True)
         with xf.element("item"):
             self._text(xf, "title", post["title"] or "", where, "title")
             self._plain(xf, "link", post["url"] or f"{base}/?p={wp_id}")
-            self._plain(xf, "pubDate", _rfc822(post["date_gmt"]))
+            self._plain(xf, "pubDate", _rfc822(date_gmt))
             creator = self.logins.get(post["author_id"]) or post["author_login"] or ""
             self._text(xf, DC, creator, where, "creator")
             with xf.element("guid", isPermaLink="false"):
@@ -227,10 +233,10 @@ class SiteWriter:
             self._text(xf, CONTENT, content, where, "content")
             self._text(xf, EXCERPT, post["excerpt"] or "", where, "excerpt")
             self._plain(xf, WP + "post_id", wp_id)
-            self._plain(xf, WP + "post_date", post["date"] or ZERO_DATE)
-            self._plain(xf, WP + "post_date_gmt", post["date_gmt"] or ZERO_DATE)
-            self._plain(xf, WP + "post_modified", post["modified"] or post["date"] or ZERO_DATE)
-            self._plain(xf, WP + "post_modified_gmt", post["modified_gmt"] or post["date_gmt"] or ZERO_DATE)
+            self._plain(xf, WP + "post_date", date)
+            self._plain(xf, WP + "post_date_gmt", date_gmt)
+            self._plain(xf, WP + "post_modified", modified if modified != ZERO_DATE else date)
+            self._plain(xf, WP + "post_modified_gmt", modified_gmt if modified_gmt != ZERO_DATE else date_gmt)
             self._text(xf, WP + "comment_status", post["comment_status"] or "open", where, "comment_status")
             self._text(xf, WP + "ping_status", post["ping_status"] or "closed", where, "ping_status")
             self._text(xf, WP + "post_name", post["slug"] or _slug_in(post["url"]), where, "slug")
@@ -277,8 +283,9 @@ class SiteWriter:
             self._text(xf, WP + "comment_author_email", comment["author_email"] or "", where, "author_email")
             self._text(xf, WP + "comment_author_url", comment["author_url"] or "", where, "author_url")
             self._text(xf, WP + "comment_author_IP", comment["author_ip"] or "", where, "author_ip")
-            self._plain(xf, WP + "comment_date", comment["date"] or ZERO_DATE)
-            self._plain(xf, WP + "comment_date_gmt", comment["date_gmt"] or ZERO_DATE)
+            date, date_gmt = _both(comment["date"], comment["date_gmt"], self.offset, True)
+            self._plain(xf, WP + "comment_date", date)
+            self._plain(xf, WP + "comment_date_gmt", date_gmt)
             self._text(xf, WP + "comment_content", comment["content"] or "", where, "content")
             status = comment["status"] or "approved"
             self._text(xf, WP + "comment_approved", _APPROVED.get(status, status), where, "status")
@@ -300,6 +307,26 @@ def _as_written(post) -> str:
     return f"<!-- wp:html -->\n{content}\n<!-- /wp:html -->"
 
 
+def _both(local: str | None, gmt: str | None, offset: int, derive_gmt: bool) -> tuple[str, str]:
+    """A row's local and GMT dates, the one a source did not give worked out from the other by the
+    site's offset (a scraped pingback is dated in GMT only: WordPress would show a zero local date)."""
+    local = local if local and local > "0001" else None
+    gmt = gmt if gmt and gmt > "0001" else None
+    if local is None and gmt is not None:
+        local = _shifted(gmt, offset)
+    elif gmt is None and local is not None and derive_gmt:
+        gmt = _shifted(local, -offset)
+    return local or ZERO_DATE, gmt or ZERO_DATE
+
+
+def _shifted(date: str, seconds: int) -> str | None:
+    try:
+        moment = datetime.strptime(date, "%Y-%m-%d %H:%M:%S") + timedelta(seconds=seconds)
+    except ValueError:  # not a date WordPress wrote: left for WordPress to read as it can
+        return None
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def _slug_in(url: str | None) -> str:
     """The slug a pretty permalink ends in (/2020/01/a-post/ -> a-post); '' for ?p=N addresses."""
     if not url:
@@ -309,8 +336,9 @@ def _slug_in(url: str | None) -> str:
     return unquote(segments[-1]) if segments and not parts.query else ""
 
 
-def _rfc822(date_gmt: str | None) -> str:
-    if not date_gmt:
+def _rfc822(date_gmt: str) -> str:
+    try:
+        moment = datetime.strptime(date_gmt, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+    except ValueError:  # the zero date, or one no source wrote in WordPress's form
         return ""
-    moment = datetime.strptime(date_gmt, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
     return format_datetime(moment)
