@@ -337,3 +337,17 @@ def test_a_row_dated_one_way_gets_the_other_date_by_the_sites_offset(tmp_path):
     assert items["2"].findtext(WP + "post_date_gmt") == "2020-01-03 09:00:00"
     assert items["2"].findtext("pubDate") == "Fri, 03 Jan 2020 09:00:00 +0000"
     assert items["3"].findtext(WP + "post_date_gmt") == "0000-00-00 00:00:00"
+
+
+def test_the_progress_bar_is_as_long_as_what_is_exported(tmp_path):
+    db = archive_of(tmp_path, item(1), item(2, status="draft"), item(3))
+    seen = {}
+
+    def progress(label, total):
+        seen["total"], seen["done"] = total, 0
+
+        def advance(n):
+            seen["done"] += n
+        return advance
+    export_archive(db, output=tmp_path / "out.xml", options=Options(statuses=("publish",)), progress=progress)
+    assert seen == {"total": 2, "done": 2}

@@ -102,16 +102,26 @@ def term_meta(conn, term_id: int) -> list[tuple[str, str]]:
 def export_posts(conn, site_id: int, statuses: tuple[str, ...] | None, include_deleted: bool):
     """The site's posts one at a time (a cursor, not a list): the archive may hold gigabytes.
     `statuses` keeps items of those statuses (attachments always: theirs is 'inherit')."""
-    sql = f"SELECT {', '.join(_POST_COLUMNS)} FROM posts WHERE site_id = ?"
-    params: list = [site_id]
-    if not include_deleted:
-        sql += " AND deleted_at IS NULL"
-    if statuses:
-        sql += f" AND (type = 'attachment' OR ifnull(status, 'publish') IN ({', '.join('?' * len(statuses))}))"
-        params.extend(statuses)
-    cursor = conn.execute(sql + " ORDER BY id", params)
+    where, params = _exported_posts(site_id, statuses, include_deleted)
+    cursor = conn.execute(f"SELECT {', '.join(_POST_COLUMNS)} FROM posts WHERE {where} ORDER BY id", params)
     for row in cursor:
         yield dict(zip(_POST_COLUMNS, row))
+
+
+def export_post_count(conn, site_id: int, statuses: tuple[str, ...] | None, include_deleted: bool) -> int:
+    """How many posts export_posts gives (the progress bar's length)."""
+    where, params = _exported_posts(site_id, statuses, include_deleted)
+    return conn.execute(f"SELECT count(*) FROM posts WHERE {where}", params).fetchone()[0]
+
+
+def _exported_posts(site_id: int, statuses: tuple[str, ...] | None, include_deleted: bool) -> tuple[str, list]:
+    where, params = "site_id = ?", [site_id]
+    if not include_deleted:
+        where += " AND deleted_at IS NULL"
+    if statuses:
+        where += f" AND (type = 'attachment' OR ifnull(status, 'publish') IN ({', '.join('?' * len(statuses))}))"
+        params.extend(statuses)
+    return where, params
 
 
 def site_utc_offset(conn, site_id: int) -> int:
@@ -182,10 +192,6 @@ def _dicts(conn, sql: str, *params) -> list[dict]:
     cursor = conn.execute(sql, params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor]
-
-
-def post_count(conn, site_id: int) -> int:
-    return conn.execute("SELECT count(*) FROM posts WHERE site_id = ?", (site_id,)).fetchone()[0]
 
 
 def post_at_url(conn, site_id: int, url: str) -> tuple[int, int | None] | None:

@@ -56,7 +56,8 @@ def export_archive(db_path, *, site: str | None = None, output: Path | None = No
                     else media_base
                 tree = MediaTree(conn, db_path, chosen["id"], uploads, base)
             options.rewrite_url = tree if media_base else None
-            advance = progress(chosen["url"] or chosen["url_key"], read.post_count(conn, chosen["id"])) \
+            advance = progress(chosen["url"] or chosen["url_key"], read.export_post_count(
+                conn, chosen["id"], options.statuses, options.include_deleted)) \
                 if progress else None
             try:
                 done = SiteWriter(conn, chosen, options, advance).write(path)
