@@ -3,18 +3,15 @@ loading pages a real Datasette (0.65 and 1.0) serves from an archive. The DOM is
 comment thread's nesting against the archive's parent links (10 levels in the theme unit test data's
 "Template: Comments"), images served from the archive's media store and decoded, a hostile comment's
 payloads never running, CJK search finding a word inside a Japanese title."""
-import struct
 import subprocess
 import sys
-import zlib
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from browser import DATASETTE1, chromium, datasette, headless, local_only
+from browser import chromium, headless, local_only
 from conftest import WXR_HEAD, comment, corpus_dir, item, run_import, wxr
-from local_servers import wait_until_serving
+from datasette_server import DATASETTES, png, served
 from importer import connect
 
 TITLE = "コントローラーの役割とは"
@@ -32,15 +29,6 @@ LITERAL = ("<p>Quoted markup &lt;img src=x onerror=&quot;window.__pwned='snippet
            "&lt;script&gt;window.__pwned='snippet'&lt;/script&gt; as text</p>")  # its plain text is markup
 IMAGE_WIDTH, IMAGE_HEIGHT = 7, 5
 BLOG = "http://fixture.example"
-
-
-def png(width: int, height: int) -> bytes:
-    """A real PNG (red pixels): the browser has to decode it for naturalWidth to be its width."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 @pytest.fixture(scope="module")
@@ -75,16 +63,9 @@ def browser():
         yield running
 
 
-def pythons():
-    yield pytest.param(Path(sys.executable), id="datasette-0.65")
-    yield pytest.param(DATASETTE1, id="datasette-1.0")
-
-
-@pytest.fixture(scope="module", params=list(pythons()))
+@pytest.fixture(scope="module", params=DATASETTES)
 def server(request, archive_path):
-    if not request.param.exists():
-        pytest.skip(f"{request.param} not installed (scripts/test installs it)")
-    with datasette(archive_path, request.param, wait=wait_until_serving) as base:
+    with served(request.param, archive_path) as base:
         yield base
 
 

@@ -3,17 +3,13 @@ and a real Datasette (0.65 and 1.0) serving the stored bytes by sha256 and rende
 import hashlib
 import re
 import sqlite3
-import struct
-import subprocess
-import zlib
 from pathlib import Path
 
 import pytest
 import requests
 
 from conftest import comment, item, run_import, wxr
-from local_servers import wait_until_serving
-from test_datasette import ROOT, free_port, pythons
+from datasette_server import DATASETTES, png, served
 from importer import connect
 from importer.serve.sanitise import references, sanitised
 
@@ -22,14 +18,6 @@ POST = (f'<p><img src="{UPLOADS}/photo.png" srcset="{UPLOADS}/photo.png 640w, {U
         f'alt="A photo" width="640"> and <img src="{UPLOADS}/gone.png" alt="Gone picture"></p>'
         f'<p><a href="{UPLOADS}/drawing.svg">the drawing</a>, <a href="https://elsewhere.example/">a page</a></p>')
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><circle r="4"/></svg>'
-
-
-def png(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\x00" + b"\x80\x20\x60" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 # --- the sanitiser, as the reader's pages call it ------------------------------------------------
@@ -171,18 +159,10 @@ def archive_path(tmp_path_factory):
     return path, {"photo": photo, "svg": svg, "post_id": post_id}
 
 
-@pytest.fixture(scope="module", params=list(pythons()))
+@pytest.fixture(scope="module", params=DATASETTES)
 def server(request, archive_path):
-    python = Path(request.param)
-    if not python.exists():
-        pytest.skip(f"{python} not installed (scripts/test installs it)")
-    port = free_port()
-    process = subprocess.Popen([str(python), "-m", "importer", "serve", "--db", str(archive_path[0]), "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
-    wait_until_serving(process, port)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(10)
+    with served(request.param, archive_path[0]) as base:
+        yield base
 
 
 def test_served_bytes_are_the_stored_file_with_its_type(server, archive_path):

@@ -1,10 +1,6 @@
 """The reader pages and the short table views, served by a real Datasette (0.65, and 1.0 where its
 environment is installed) over an archive built from the theme unit test data (a comment thread
 ten levels deep, pingbacks, trackbacks, a pending comment) and small exports made here."""
-import struct
-import subprocess
-import zlib
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,28 +9,17 @@ from bs4 import BeautifulSoup
 
 from browser import chromium, headless
 from conftest import WXR_HEAD, comment, corpus_dir, item, run_import, wxr
-from local_servers import wait_until_serving
-from test_datasette import free_port, pythons
+from datasette_server import DATASETTES, png, served
 from importer import connect
 from importer.archive.media_folder import MediaFolder
 from importer.serve.thread import discussion
 
-ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ('<p>Hi</p><script>alert(1)</script><img src="https://tracker.example/x.gif" onerror="alert(2)">'
            '<a href="javascript:alert(3)" onclick="alert(4)">link</a>')
 READER_HEAD = WXR_HEAD.replace("http://fixture.example", "https://reader.example")
 UPLOADS = "https://reader.example/wp-content/uploads/2020/01"
 PICTURES = (f'<figure><img src="{UPLOADS}/curlew.png" alt="A curlew"><figcaption>Curlew</figcaption></figure>'
             f'<p><img src="{UPLOADS}/heron.png" alt="A heron"></p>')
-
-
-def png(width: int, height: int) -> bytes:
-    """A valid grey PNG, made here so the test needs no image files."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 def archive_picture(conn, path, url: str, data: bytes) -> str:
@@ -105,18 +90,10 @@ def db(archive_path):
     conn.close()
 
 
-@pytest.fixture(scope="module", params=list(pythons()))
+@pytest.fixture(scope="module", params=DATASETTES)
 def server(request, archive_path):
-    python = Path(request.param)
-    if not python.exists():
-        pytest.skip(f"{python} not installed (scripts/test installs it)")
-    port = free_port()
-    process = subprocess.Popen([str(python), "-m", "importer", "serve", "--db", str(archive_path), "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
-    wait_until_serving(process, port)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(10)
+    with served(request.param, archive_path) as base:
+        yield base
 
 
 def page(url, status=200) -> BeautifulSoup:
