@@ -74,6 +74,8 @@ def archive_path(tmp_path_factory):
                           head=READER_HEAD.replace("Mon, 02 Mar 2020", "Mon, 01 Jun 2020")))  # a later export
     run_import(conn, second)
     archive_picture(conn, path, f"{UPLOADS}/curlew.png", png(3, 2))
+    conn.execute("UPDATE posts SET deleted_at = '2020-07-01 00:00:00' WHERE title = 'Post 21'")  # as sync marks it
+    conn.commit()
     below = folder / "below-a-path.xml"  # a blog at example.com/blog/ whose permalinks end in the post's id
     below.write_text(wxr(item(80, title="Under a path").replace("http://fixture.example/?p=80</link>",
                                                                 "https://example.com/blog/archives/80</link>"),
@@ -346,3 +348,16 @@ def test_table_search_box_keeps_the_query(server):
         soup = page(f"{server}/archive/posts?{query}")
         assert soup.select_one("input#_search")["value"] == typed, query
     assert page(f"{server}/archive/posts").select_one("input#_search")["value"] == ""
+
+
+def test_a_deleted_post_is_shown_with_its_mark_and_one_without_comments_says_so(server, db):
+    gone = post_id(db, "Post 21", "reader.example")
+    soup = page(f"{server}/-/wparchive/posts/{gone}")
+    assert "deleted" in soup.select_one("article.post")["class"]
+    assert "2020-07-01" in soup.select_one("footer.provenance dd.deleted").get_text()
+    assert soup.select_one("p.comments-none").get_text() == "No comments."
+    assert not soup.select("li.comment") and soup.select_one("ol.comments") is not None
+    site = db.execute("SELECT site_id FROM posts WHERE id = ?", (gone,)).fetchone()[0]
+    [listed] = [li for n in (1, 2) for li in page(f"{server}/-/wparchive/sites/{site}?page={n}").select(
+        f'li.post-summary[data-post-id="{gone}"]')]
+    assert "deleted from the blog" in listed.get_text() and "deleted" in listed["class"]
