@@ -351,3 +351,19 @@ def test_the_progress_bar_is_as_long_as_what_is_exported(tmp_path):
         return advance
     export_archive(db, output=tmp_path / "out.xml", options=Options(statuses=("publish",)), progress=progress)
     assert seen == {"total": 2, "done": 2}
+
+
+def test_an_exports_text_kept_in_a_row_a_scrape_made_newer_is_not_boxed_as_rendered(tmp_path):
+    """A scrape that reads a post the same as an export keeps the export's raw text (the merge),
+    while the row's source becomes the scrape's: that text must still go out for wpautop, and
+    only rendered HTML in a Custom HTML block."""
+    db = archive_of(tmp_path, item(1, content="One paragraph.\n\nAnother, [gallery]."),
+                    item(2, content="<p>Rendered.</p>\n<p>Twice.</p>\n"))
+    conn = connect(db)
+    conn.execute("UPDATE posts SET source = 'rest'")
+    conn.commit()
+    conn.close()
+    _, root = exported(db, tmp_path / "out.xml")
+    written = {i.findtext(WP + "post_id"): i.findtext(CONTENT) for i in root.iter("item")}
+    assert written["1"] == "One paragraph.\n\nAnother, [gallery]."
+    assert written["2"] == "<!-- wp:html -->\n<p>Rendered.</p>\n<p>Twice.</p>\n\n<!-- /wp:html -->"

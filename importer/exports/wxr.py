@@ -3,6 +3,7 @@ reference: ../shared/peers/wordpress-importer/): authors first, every login one 
 categories, tags and other terms with each parent before its children; then the items with their
 terms, meta and comments (parents before replies). Written through lxml's incremental writer, one
 item at a time, so memory follows the largest post, not the archive."""
+import re
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
@@ -302,9 +303,17 @@ def _as_written(post) -> str:
     (paragraphs already made): given back as it is, WordPress would render it again (wpautop adds
     <p> and <br> around tags); inside a Custom HTML block it is shown exactly as archived."""
     content = post["content"] or ""
-    if post["source"] in (None, "wxr") or not content.strip() or "<!-- wp:" in content:
+    if post["source"] in (None, "wxr") or not content.strip() or "<!-- wp:" in content or _unrendered(content):
         return content
     return f"<!-- wp:html -->\n{content}\n<!-- /wp:html -->"
+
+
+def _unrendered(content: str) -> bool:
+    """Text WordPress has not rendered: a paragraph (after a blank line) that starts with bare text.
+    wpautop leaves none; an export's text does, and it stays in a row a later scrape made newer
+    when the scrape's rendering of it read the same (the merge keeps the export's text)."""
+    return any(paragraph.strip() and not paragraph.lstrip().startswith(("<", "["))
+               for paragraph in re.split(r"\n\s*\n", content))
 
 
 def _both(local: str | None, gmt: str | None, offset: int, derive_gmt: bool) -> tuple[str, str]:
