@@ -547,7 +547,12 @@ def export(db_path, site, output, out_dir, max_file_size, media_base, status, in
     if not quiet:
         for done in report.sites:
             counts = ", ".join(f"{n} {table}" for table, n in done.counts.items())
-            click.echo(f"{done.url}: {counts} -> {', '.join(str(p) for p in done.paths)}")
+            files = (f" + {done.media_files} file{'s' if done.media_files > 1 else ''} in {Path(out_dir) / 'uploads'}"
+                     if done.media_files else "")
+            click.echo(f"{done.url}: {counts} -> {', '.join(str(p) for p in done.paths)}{files}")
+        if out_dir and not media_base and any(done.media_files for done in report.sites):
+            click.echo("the files keep their old addresses in the WXR: serve the uploads folder and export "
+                       "again with --media-base URL for WordPress's importer to fetch them from there", err=True)
     sys.exit(1 if report.removed else 0)
 
 

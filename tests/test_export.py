@@ -367,3 +367,26 @@ def test_an_exports_text_kept_in_a_row_a_scrape_made_newer_is_not_boxed_as_rende
     written = {i.findtext(WP + "post_id"): i.findtext(CONTENT) for i in root.iter("item")}
     assert written["1"] == "One paragraph.\n\nAnother, [gallery]."
     assert written["2"] == "<!-- wp:html -->\n<p>Rendered.</p>\n<p>Twice.</p>\n\n<!-- /wp:html -->"
+
+
+def test_out_says_how_many_files_it_placed_and_how_to_have_them_fetched(tmp_path):
+    db = archive_of(tmp_path, item(1))
+    from importer.archive.media_folder import MediaFolder
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0 not much of a jpeg")
+    held = MediaFolder(db).take(photo)
+    conn = connect(db)
+    conn.execute("INSERT INTO media_files (sha256, bytes, path, first_seen) VALUES (?, ?, ?, '2020-01-01')",
+                 (held.sha256, held.bytes, held.path))
+    conn.execute("INSERT INTO media_urls (site_id, url, file_id, status) SELECT s.id, "
+                 "'http://fixture.example/wp-content/uploads/2020/01/photo.jpg', f.id, 'fetched' "
+                 "FROM sites s, media_files f")
+    conn.commit()
+    conn.close()
+    for _ in range(2):  # the second time the file is in the tree already: still counted
+        done = wparchive("export", "--db", db, "--out", tmp_path / "out")
+        assert done.returncode == 0, done.stderr
+        assert "+ 1 file in" in done.stdout and "--media-base URL" in done.stderr
+    assert (tmp_path / "out" / "uploads" / "2020" / "01" / "photo.jpg").read_bytes() == photo.read_bytes()
+    based = wparchive("export", "--db", db, "--out", tmp_path / "out", "--media-base", "http://new.example/up")
+    assert based.returncode == 0 and "--media-base" not in based.stderr

@@ -68,12 +68,11 @@ class MediaTree:
         return _URL.sub(lambda match: self.moved.get(match.group(0), match.group(0)), html)
 
     def write(self) -> int:
-        """Copy the files into the tree (streamed; a file already there is left); how many.
+        """Copy the files into the tree (streamed; a file already there is left); how many the tree holds.
         Each is copied under a `.partial` name and renamed once whole, so a copy cut short is
         not taken for the file by the next export."""
         if self.folder is None:
             return 0
-        written = 0
         for relative, stored in self.files.items():
             target = self.folder / relative
             if target.exists():
@@ -86,5 +85,4 @@ class MediaTree:
                 partial.replace(target)
             finally:
                 partial.unlink(missing_ok=True)
-            written += 1
-        return written
+        return len(self.files)

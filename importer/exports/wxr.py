@@ -42,7 +42,7 @@ class SiteExport:
     paths: list[Path] = field(default_factory=list)
     counts: dict = field(default_factory=lambda: {"authors": 0, "terms": 0, "posts": 0, "comments": 0})
     removed: list[Removed] = field(default_factory=list)
-    media_files: int = 0  # files written into the uploads/ tree
+    media_files: int = 0  # files of the site in the uploads/ tree
 
 
 class SiteWriter:
