@@ -42,14 +42,14 @@ def spans(standin, blogs):
 
 
 def assert_spaced(times, delay):
-    """No two requests to one host closer than the delay (less a scheduling tolerance), and no
+    """No two requests to one host closer than the delay (less 10 ms for the clock), and no
     window of the run holding more requests than the delay allows."""
     assert len(times) > 10
     gaps = [b - a for a, b in zip(times, times[1:])]
-    assert min(gaps) >= delay * 0.75, gaps
+    assert min(gaps) >= delay - 0.01, gaps
     for i, start in enumerate(times):
         within = [t for t in times[i:] if t < start + 10 * delay]
-        assert len(within) <= 11, within
+        assert len(within) <= 10, within
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
-"""What workers on many machines share through Redis: each host's request slots (a token bucket
-holding one token, refilled every `delay` seconds, kept as the host's next free moment by Redis's
-own clock), one lock per site, and the marks of steps already done.
-
-The reservation runs as one Lua script, so two workers can never take the same slot."""
+"""What workers on many machines share through Redis: each host's turn (one request at a time,
+the next `delay` seconds after the last ended, by Redis's own clock: a token bucket of one token,
+taken for the request and put back `delay` after it), one lock per site, and the marks of steps
+already done. Taking and returning a host's token are each one Lua script, so two workers can
+never hold it at once."""
 import os
 import threading
 import time
@@ -10,14 +10,22 @@ import uuid
 from contextlib import contextmanager
 
 PREFIX = "wparchive:fleet"
-RESERVE = """
+TAKE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
-if slot < now then slot = now end
-local gap = tonumber(ARGV[1])
-redis.call('SET', KEYS[1], string.format('%.0f', slot + gap), 'PX', math.floor(gap / 1000) + 60000)
-return slot - now
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+local free = tonumber(redis.call('GET', KEYS[2]) or '0')
+if free > now then return free - now end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 0
+"""
+GIVE_BACK = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+local gap = tonumber(ARGV[2])
+redis.call('SET', KEYS[2], string.format('%.0f', now + gap), 'PX', math.floor(gap / 1000) + 60000)
+return 0
 """
 RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -27,19 +35,32 @@ EXTEND = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
+POLL = 0.02  # seconds between looks at a host another worker is asking
 
 
 class RedisBuckets:
-    """The Fetcher's `pace` across machines: one request per `delay` seconds per host."""
+    """The Fetcher's `pace` across machines. A host's token is held at most `hold` seconds: a
+    worker killed mid-request blocks its host no longer than that."""
 
-    def __init__(self, client, sleep=time.sleep):
-        self.client, self.sleep = client, sleep
-        self._reserve = client.register_script(RESERVE)
+    def __init__(self, client, hold: float = 30.0, sleep=time.sleep):
+        self.client, self.hold, self.sleep = client, hold, sleep
+        self._take, self._give_back = client.register_script(TAKE), client.register_script(GIVE_BACK)
 
     def wait(self, origin: str, delay: float) -> None:
-        waited = self._reserve(keys=[f"{PREFIX}:host:{origin}"], args=[int(delay * 1_000_000)])
-        if waited > 0:
-            self.sleep(waited / 1_000_000)
+        while (wait := self._take(keys=_host_keys(origin), args=[self._holder(), int(self.hold * 1000)])) != 0:
+            self.sleep(POLL if wait < 0 else wait / 1_000_000)
+
+    def done(self, origin: str, delay: float) -> None:
+        self._give_back(keys=_host_keys(origin), args=[self._holder(), int(delay * 1_000_000)])
+
+    @staticmethod
+    def _holder() -> str:
+        """Who holds a host's token: a thread holds one request at a time."""
+        return f"{os.getpid()}:{threading.get_ident()}"
+
+
+def _host_keys(origin: str) -> list[str]:
+    return [f"{PREFIX}:host:{origin}:busy", f"{PREFIX}:host:{origin}:free"]
 
 
 class SiteLock:

@@ -67,7 +67,7 @@ def make_app(broker: str, fleet: Path | None = None, lock_ttl: float = LOCK_TTL,
         try:
             with lock.held():
                 outcome = run_step(Path(fleet or ".") / archive_name(site_key(url)), url, StepSettings(**settings),
-                                   RedisBuckets(client))
+                                   RedisBuckets(client, hold=lock_ttl))
         except Exception as error:  # not the site's doing: reported, so `fleet run` does not wait for it forever
             failed = Outcome(url, "failed", error=f"internal error: {error!r}", pid=os.getpid())
             client.rpush(outcomes, json.dumps(failed.as_dict()))

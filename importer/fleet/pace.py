@@ -1,9 +1,8 @@
-"""Politeness shared by every job of a fleet: one request per `delay` seconds per host, whichever
-site's fetcher asks (the Fetcher's `pace`), and a step's time budget on top of it.
-
-Both limiters reserve a slot under a lock and sleep outside it, so waiters are served in the
-order they asked and none spins. RedisBuckets (buckets.py) is the same reservation kept in Redis
-for workers on many machines."""
+"""Politeness shared by every job of a fleet, as the Fetcher's `pace`: to each host one request at
+a time, the next `delay` seconds after the last one ended, whichever site's fetcher asks — the
+rule a single fetcher keeps for itself, kept across all of them. Spacing by when requests end,
+not by when they were booked, holds at the server even when a thread wakes late. RedisBuckets
+(buckets.py) is the same rule kept in Redis for workers on many machines."""
 import threading
 import time
 
@@ -11,20 +10,24 @@ from ..errors import BudgetExhausted
 
 
 class HostSpacing:
-    """In one process: each host's next free moment, shared by all threads."""
+    """In one process: each host's turn, shared by all threads."""
 
-    def __init__(self, clock=time.monotonic, sleep=time.sleep):
-        self.clock, self.sleep = clock, sleep
-        self._next: dict[str, float] = {}
-        self._lock = threading.Lock()
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self._hosts: dict[str, list] = {}  # origin -> [busy, moment the next request may start]
+        self._turn = threading.Condition()
 
     def wait(self, origin: str, delay: float) -> None:
-        with self._lock:
-            now = self.clock()
-            slot = max(now, self._next.get(origin, now))
-            self._next[origin] = slot + delay
-        if slot > now:
-            self.sleep(slot - now)
+        with self._turn:
+            host = self._hosts.setdefault(origin, [False, 0.0])
+            while host[0] or self.clock() < host[1]:
+                self._turn.wait(None if host[0] else host[1] - self.clock())
+            host[0] = True
+
+    def done(self, origin: str, delay: float) -> None:
+        with self._turn:
+            self._hosts[origin][:] = [False, self.clock() + delay]  # in place: waiters hold this list
+            self._turn.notify_all()
 
 
 class StepBudget:
@@ -41,3 +44,6 @@ class StepBudget:
             self.exhausted = True
             raise BudgetExhausted(origin, f"the step's {self.seconds:g} s budget is spent; the next step goes on")
         self.pace.wait(origin, delay)
+
+    def done(self, origin: str, delay: float) -> None:
+        self.pace.done(origin, delay)

@@ -87,7 +87,7 @@ class Fetcher:
     notes: list[str] = field(default_factory=list)  # limits applied that a caller may record (a capped Crawl-delay)
     transport: object = None  # a requests adapter for http(s):// (importer.web.transport); None: the network
     robots_memo: dict = field(default_factory=dict)  # robots.txt as the last run read it: body and validators
-    pace: object = None  # a limiter shared by fetchers, `wait(origin, delay)` before each request; None: own delay
+    pace: object = None  # a limiter shared by fetchers: wait(origin, delay) before a request, done(...) after it
     _last: float = 0.0
     _rules: robots_txt.Rules | None = None
 
@@ -184,7 +184,7 @@ class Fetcher:
     def _once(self, url, params, headers, take, seconds: float) -> Response:
         if self.max_requests is not None and self.requests >= self.max_requests:
             raise BudgetExhausted(url, f"--max-requests {self.max_requests} reached")
-        if self.pace is not None:  # the delay is kept per host across every fetcher sharing `pace`
+        if self.pace is not None:  # one request at a time per host, across every fetcher sharing `pace`
             self.pace.wait(_origin(url), self.delay)
         else:
             wait = self._last + self.delay - time.monotonic()
@@ -203,6 +203,8 @@ class Fetcher:
             raise
         finally:
             self._last = time.monotonic()
+            if self.pace is not None:  # the host's next request `delay` after this one ended
+                self.pace.done(_origin(url), self.delay)
         if deadline.expired:  # the socket was shut mid-body, and what came before looked whole
             raise FetchError(url, f"no complete response within the {seconds:g} s deadline")
         return response
