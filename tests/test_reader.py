@@ -361,3 +361,14 @@ def test_a_deleted_post_is_shown_with_its_mark_and_one_without_comments_says_so(
     [listed] = [li for n in (1, 2) for li in page(f"{server}/-/wparchive/sites/{site}?page={n}").select(
         f'li.post-summary[data-post-id="{gone}"]')]
     assert "deleted from the blog" in listed.get_text() and "deleted" in listed["class"]
+
+
+def test_row_pages_link_to_the_reader(server, db):
+    post = post_id(db, "Template: Comments")
+    soup = page(f"{server}/archive/posts/{post}")
+    assert soup.select_one("td.col-title a")["href"] == f"/-/wparchive/posts/{post}"
+    comment, wp_id = db.execute("SELECT id, wp_id FROM comments WHERE post_id = ? LIMIT 1", (post,)).fetchone()
+    soup = page(f"{server}/archive/comments/{comment}")
+    assert soup.select_one("td.col-wp_id a")["href"] == f"/-/wparchive/posts/{post}#comment-{wp_id}"
+    site = db.execute("SELECT site_id FROM posts WHERE id = ?", (post,)).fetchone()[0]
+    assert page(f"{server}/archive/sites/{site}").select_one("td.col-title a")["href"] == f"/-/wparchive/sites/{site}"

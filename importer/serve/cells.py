@@ -1,5 +1,6 @@
 """Table views that fit a screen: a content cell becomes a short plain-text excerpt, and sites' and
-posts' titles and comments' excerpts link to the reader pages. Row pages keep the full sanitised HTML.
+posts' titles and comments' excerpts link to the reader pages. Row pages keep the full sanitised HTML,
+their titles (and a comment's wp_id) linking to the reader pages too.
 
 Datasette 0.65 tells render_cell nothing about the page, so an ASGI wrapper notes the request's
 path in a context variable (per request, like Datasette's own) and, on a table page, leaves out
@@ -114,6 +115,8 @@ def short_cell(row, value, column: str, table: str | None) -> Markup | None:
     kind = page_kind(request_path.get())
     if kind == "table" and table in TEXT_TABLES:
         return table_cell(row, value, column, table)
+    if kind == "row" and table in TEXT_TABLES:
+        return reader_link(row, value, column, table)
     if kind in ("table", "query") and table is None:
         return query_cell(row, value, column)
     return None
@@ -126,9 +129,17 @@ def table_cell(row, value, column: str, table: str) -> Markup | None:
         if table == "comments" and column == "content" and isinstance(post_id, int):
             return link(comment_path(post_id, field(row, "wp_id")), short or "(empty)")
         return Markup(f'<span class="wparchive-excerpt">{escape(short)}</span>')
+    return reader_link(row, value, column, table)
+
+
+def reader_link(row, value, column: str, table: str) -> Markup | None:
+    """The cell that opens the row's reader page: a post's or site's title, a comment's wp_id."""
     if table in ("posts", "sites") and column == "title" and isinstance(field(row, "id"), int):
         href = post_path(field(row, "id")) if table == "posts" else f"{READER}/sites/{int(field(row, 'id'))}"
         return link(href, value or "(untitled)")
+    post_id = field(row, "post_id")
+    if table == "comments" and column == "wp_id" and isinstance(value, int) and isinstance(post_id, int):
+        return link(comment_path(post_id, value), str(value))
     return None
 
 
