@@ -67,11 +67,12 @@ def months(conn, site_id: int, everything: bool = False) -> list[dict]:
                       f"WHERE site_id = ? AND {listed(everything)} GROUP BY month ORDER BY month DESC", (site_id,))
 
 
-def categories(conn, site_id: int, everything: bool = False) -> list[dict]:
-    return rows(conn, "SELECT t.id, t.name, t.slug, count(p.id) AS posts FROM terms t "
-                      f"JOIN post_terms pt ON pt.term_id = t.id JOIN (SELECT id FROM posts WHERE {listed(everything)}) p "
-                      "ON p.id = pt.post_id WHERE t.site_id = ? AND t.taxonomy = 'category' "
-                      "GROUP BY t.id ORDER BY t.name", (site_id,))
+def categories(conn, site_id: int) -> list[dict]:
+    """The site's categories with how many posts are filed under each (of any status: counting
+    only published ones reads every post row, seconds on a large archive)."""
+    return rows(conn, "SELECT t.id, t.name, t.slug, count(pt.id) AS posts FROM terms t "
+                      "JOIN post_terms pt ON pt.term_id = t.id "
+                      "WHERE t.site_id = ? AND t.taxonomy = 'category' GROUP BY t.id ORDER BY t.name", (site_id,))
 
 
 def pages(conn, site_id: int) -> list[dict]:

@@ -86,7 +86,7 @@ async def site_page(datasette, request):
                 "total": queries.count_posts(conn, site_id, month, term_id, everything),
                 "unlisted": queries.unlisted(conn, site_id), "pages": queries.pages(conn, site_id),
                 "months": queries.months(conn, site_id, everything),
-                "categories": queries.categories(conn, site_id, everything),
+                "categories": queries.categories(conn, site_id),
                 "term": queries.term(conn, term_id) if term_id else None}
 
     data = await db.execute_fn(read)
