@@ -10,6 +10,7 @@ from ..fleet.registry import DAY, Registry
 from ..fleet.runner import MAX_STEPS, run_sites
 from ..fleet.step import Outcome, StepSettings
 from ..text import site_key
+from ..web.site_url import checked
 
 __all__ = ["RunSummary", "add_sites", "publish", "remove_sites", "run_fleet", "urls_from_file", "work"]
 
@@ -48,10 +49,9 @@ def urls_from_file(path) -> list[str]:
 
 def add_sites(folder, urls, every: float = DAY) -> tuple[int, int]:
     """Register the sites; (added, already there). Every URL is checked before any is added."""
+    for url in urls:
+        checked(url)
     with Registry(folder) as registry:
-        from ..web.site_url import checked
-        for url in urls:
-            checked(url)
         added = sum(registry.add(url, every) for url in urls)
     return added, len(urls) - added
 
