@@ -21,6 +21,40 @@ SETS = {"public posts and pages": "SELECT wp_id FROM posts WHERE status = 'publi
         "approved comments": "SELECT wp_id FROM comments WHERE status = 'approved'",
         "terms": "SELECT taxonomy || ':' || slug FROM terms",
         "authors": "SELECT coalesce(nicename, login) FROM authors"}
+# why a row of the export is not recovered: what WordPress showed an anonymous visitor, and what was captured
+HIDDEN_COMMENTS = ("SELECT c.wp_id FROM comments c JOIN posts p ON p.id = c.post_id "
+                   "WHERE coalesce(p.password, '') != ''")
+
+
+def reasons(want, captured: set[str], name: str, missing: set) -> dict:
+    """Each row only the export has, with why a dead-blog recovery cannot have it."""
+    if name == "approved comments":
+        hidden = {r[0] for r in want.execute(HIDDEN_COMMENTS)}
+        return {row: "on a password-protected post: WordPress shows its comments to no visitor" if row in hidden
+                else "not on any captured page or feed" for row in missing}
+    if name == "public posts and pages":
+        urls = dict(want.execute("SELECT wp_id, url FROM posts"))
+        return {row: "never captured" if urls.get(row) not in captured else "captured, not recovered"
+                for row in missing}
+    return {row: "not shown by any capture" for row in missing}
+
+
+def compare_posts(want, got):
+    """Of the posts both have: how many have the same title, date and text (words, whitespace aside)."""
+    sql = "SELECT wp_id, title, date_gmt, content_text FROM posts WHERE status = 'publish' AND type IN ('post', 'page')"
+    mine = {r[0]: r[1:] for r in got.execute(sql.replace(" WHERE status = 'publish' AND", " WHERE"))}
+    fields = ("title", "date_gmt", "text")
+    same = dict.fromkeys(fields, 0)
+    differ = {f: [] for f in fields}
+    for wp_id, *theirs in want.execute(sql):
+        if wp_id not in mine:
+            continue
+        for name, a, b in zip(fields, theirs, mine[wp_id]):
+            equal = " ".join((a or "").split()) == " ".join((b or "").split())
+            same[name] += equal
+            if not equal:
+                differ[name].append(wp_id)
+    print("posts both have, the same: " + ", ".join(f"{f} {same[f]} (differ: {differ[f] or 'none'})" for f in fields))
 
 
 def main():
@@ -34,10 +68,13 @@ def main():
                         wayback={"wayback_url": base})
     want = connect(folder / "export.db")
     import_input(want, expand([str(wordpress_export("wayback", folder / "wp.xml"))])[0])
+    captured = {c.original for c in server.captures}
     for name, sql in SETS.items():
         a, b = {r[0] for r in want.execute(sql)}, {r[0] for r in got.execute(sql.replace(" WHERE status = 'approved'", ""))}
         print(f"{name}: export {len(a)}, recovered {len(b)}, both {len(a & b)}; "
-              f"only in export {sorted(a - b)}; only recovered {sorted(b - a)}")
+              f"only in export {reasons(want, captured, name, a - b) or 'none'}; only recovered {sorted(b - a) or 'none'}")
+    print(f"captures in the index: {len(server.captures)} ({len(captured)} URLs)")
+    compare_posts(want, got)
     posts = got.execute("SELECT count(*) FROM posts WHERE wp_id IS NOT NULL").fetchone()[0]
     print(f"requests: {server.requests['cdx']} CDX + {server.requests['capture']} captures "
           f"for {posts} posts: {(server.requests['cdx'] + server.requests['capture']) / max(posts, 1):.1f} per post "

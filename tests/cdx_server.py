@@ -191,7 +191,9 @@ def wget_capture(site_url: str, warc_stem, media: bool = False, options=()) -> s
     """A crawl of the blog into `warc_stem`.warc.gz by Debian's wget, as a web archive's crawler
     makes one: seeded with the home page, the feeds, the sitemaps and every URL they list (pages
     no menu links are found so), then following links to comment pages, comment feeds and the
-    REST responses pages link. `media`: also the page requisites under the uploads folder.
+    REST responses pages link (not --no-parent: a page seeded from the sitemap links its REST
+    response above its own folder). The files stay in a scratch folder until the crawl ends: with
+    --delete-after wget forgets what it fetched and crawls again from every seed. `media`: also the page requisites under the uploads folder.
     `options`: more of wget's (--warc-cdx, --warc-dedup=CDX: revisit records for repeated payloads)."""
     import subprocess
     import tempfile
@@ -199,8 +201,8 @@ def wget_capture(site_url: str, warc_stem, media: bool = False, options=()) -> s
     seeds = [site_url, site_url + "feed/", site_url + "comments/feed/", *sitemap_urls(site_url)]
     with tempfile.TemporaryDirectory() as scratch:
         subprocess.run(["wget", "-q", f"--warc-file={warc_stem}", "--no-warc-keep-log", "--recursive", "--level=3",
-                        "--no-parent", "-e", "robots=off", f"--reject-regex={MEDIA_REJECT if media else REJECT}",
-                        *(["--page-requisites"] if media else []), *options, "--delete-after", "-P", scratch, *seeds],
+                        "-e", "robots=off", f"--reject-regex={MEDIA_REJECT if media else REJECT}",
+                        *(["--page-requisites"] if media else []), *options, "-P", scratch, *seeds],
                        check=False)
     return f"{warc_stem}.warc.gz"
 

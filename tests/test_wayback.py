@@ -47,6 +47,8 @@ def test_recovered_rows_match_the_blogs_own_export(crawls, tmp_path, slept):
     got = {r[0] for r in conn.execute("SELECT wp_id FROM posts WHERE wp_id IS NOT NULL")}
     assert public and public <= got  # pages too: the crawl was seeded from the sitemaps, as archives are
     assert PAGE_IDS & public <= got
+    dates = dict(export.execute(PUBLIC_POSTS.replace("wp_id", "wp_id, date_gmt", 1)))
+    assert {wp_id: date for wp_id, date in conn.execute("SELECT wp_id, date_gmt FROM posts") if wp_id in dates} == dates
     assert {r[0] for r in export.execute(VISIBLE_COMMENTS)} <= {r[0] for r in conn.execute("SELECT wp_id FROM comments")}
     assert any("/resumeKey" not in str(q) and q.get("resumeKey") for q in server.asked)  # paged, not truncated
 
