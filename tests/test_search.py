@@ -354,3 +354,20 @@ def test_the_search_page_lists_marked_hits(served):
     assert page.status_code == 200
     assert re.search(r'<a class="result-link" href="/-/wparchive/posts/\d+">'
                      r"<mark>コントローラー</mark>の役割とは</a>", page.text)
+
+
+def test_a_protected_or_unpublished_post_and_its_comments_stay_out_of_the_search_page(tmp_path, write_wxr):
+    """WordPress's search shows a visitor neither a password-protected post nor a draft; the
+    archive's search page does the same, and keeps their comments out too."""
+    protected = item(1, title="Locked heron", content="<p>secret heron</p>",
+                     extra=comment(1, content="secret heron comment")).replace(
+        "<wp:post_password></wp:post_password>", "<wp:post_password>pw</wp:post_password>")
+    draft = item(2, title="Draft heron", status="draft", extra=comment(2, content="draft heron comment"))
+    public = item(3, title="Public heron", extra=comment(3, content="public heron comment"))
+    conn = connect(tmp_path / "protected.db")
+    run_import(conn, write_wxr(wxr(protected, draft, public)))
+    found = results(conn, "heron", 1)
+    assert [row["title"] for row in found["posts"]] == ["Public heron"]
+    assert [row["post_title"] for row in found["comments"]] == ["Public heron"]
+    assert len(post_hits(conn, "heron")) == 3  # the index holds them all: only the page leaves them out
+    conn.close()

@@ -24,7 +24,9 @@ BASE = "/-/wparchive"  # the reader's prefix (serve/reader.py, which imports the
 
 PAGE_SIZE = 20
 SNIPPET_TOKENS = 24
-VISIBLE_POSTS = "p.type IN ('post', 'page') AND p.status = 'publish'"
+# Published and not password-protected, as WordPress's own search shows a visitor; a comment only
+# when its post is one of those.
+VISIBLE_POSTS = "p.type IN ('post', 'page') AND p.status = 'publish' AND ifnull(p.password, '') = ''"
 VISIBLE_COMMENTS = "c.status NOT IN ('pending', 'spam', 'trash')"  # as on the post page (serve/thread.py)
 
 
@@ -87,7 +89,7 @@ def comment_results(conn, query: str, page: int) -> list[dict]:
                       "snippet(comments_fts, 1, ?, ?, ?, ?) AS snippet "
                       "FROM comments_fts JOIN comments c ON c.id = comments_fts.rowid "
                       "JOIN posts p ON p.id = c.post_id "
-                      f"WHERE comments_fts MATCH ? AND {VISIBLE_COMMENTS} "
+                      f"WHERE comments_fts MATCH ? AND {VISIBLE_COMMENTS} AND {VISIBLE_POSTS} "
                       "ORDER BY comments_fts.rank LIMIT ? OFFSET ?",
                 (MARK_OPEN, MARK_CLOSE, ELLIPSIS, SNIPPET_TOKENS, match_query(query), *_window(page)))
 
