@@ -140,7 +140,7 @@ def main():
         for name, run in ((f"fleet run --jobs {args.jobs}", embedded),
                           (f"celery, {args.workers} workers x {args.jobs // args.workers} threads", celery)):
             forget_requests(standin)
-            folder = Path(tmp) / name.split()[0]
+            folder = Path(tmp) / run.__name__
             result = run(folder, urls, args)
             shared_most, shared_gap, shared_requests = rates(standin, shared)
             own_most, own_gap, own_requests = rates(standin, own)
