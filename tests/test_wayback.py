@@ -1,6 +1,7 @@
 """The Wayback source against a local CDX server replaying WARC crawls of the test WordPress
 (never the real Internet Archive): rows as the blog's own export has them, each capture as
 evidence at its own time, the CDX dialect (paging, collapse, from/to), and politeness."""
+import hashlib
 import sqlite3
 
 import pytest
@@ -11,6 +12,7 @@ from conftest import wordpress_export
 from importer.archive.connection import connect
 from importer.cli import cli
 from importer.jobs.scrape import scrape
+from importer.jobs.wayback_media import NO_CAPTURE
 from importer.jobs.sync import sync_site
 from importer.sources import cdx
 from importer.web import Fetcher
@@ -193,3 +195,38 @@ def test_cli_scrape_via_wayback(crawls, tmp_path, monkeypatch):
 def test_bad_moment_is_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["scrape", "http://example.org/", "--via", "wayback", "--from", "2008-01"])
     assert result.exit_code == 2 and "YYYYMMDD" in result.output
+
+
+def test_media_are_read_from_their_captures_not_the_dead_host(crawls, tmp_path, slept, monkeypatch):
+    monkeypatch.setattr(cdx, "CDX_SPACING", 0.0)
+    monkeypatch.setattr(cdx, "CAPTURE_SPACING", 0.0)
+    server = CDXServer()
+    server.add(*crawls.warcs)
+    server.captures = [c for c in server.captures if MISSING not in c.original]  # a size the archive never took
+    db = tmp_path / "a.db"
+    with server.serve() as base:
+        run(db, crawls, base, slept)
+        before = server.requests.copy()
+        media = CliRunner().invoke(cli, ["media", "--db", str(db), "--allow-private", "--quiet"])
+        during = server.requests - before
+        again = CliRunner().invoke(cli, ["media", "--db", str(db), "--allow-private", "--quiet"])
+        assert server.requests - before == during  # the second run asks nothing
+    assert media.exit_code in (0, 1), media.output
+    assert again.exit_code == 0, again.output  # those without a capture are gone, not failed again
+    bodies = {c.original: c.body for c in server.captures if "/wp-content/uploads/" in c.original}
+    conn = sqlite3.connect(db)
+    held = conn.execute("SELECT u.url, f.sha256, f.path FROM media_urls u JOIN media_files f ON f.id = u.file_id "
+                        "WHERE u.status = 'fetched'").fetchall()
+    assert any(url.endswith(IMAGE) for url, _, _ in held)
+    for url, sha256, path in held:  # the captured bytes, under the blog's own URL
+        assert hashlib.sha256((tmp_path / path).read_bytes()).digest() == hashlib.sha256(bodies[url]).digest()
+        assert hashlib.sha256(bodies[url]).hexdigest() == sha256
+    # the inventory's listing was kept: one listing of the uploads, for the size it did not hold
+    assert during["capture"] == len(held) and during["cdx"] == 1
+    failed = conn.execute("SELECT url, last_error, http_status FROM media_urls WHERE status = 'failed'").fetchall()
+    assert failed and all(url not in bodies for url, _, _ in failed) and any(MISSING in url for url, _, _ in failed)
+    assert {(error, status) for _, error, status in failed} == {(NO_CAPTURE, 404)}  # gone: not asked until --refresh
+
+
+IMAGE = "/wp-content/uploads/2016/06/wp-local-test-image.png"
+MISSING = "wp-local-test-image-768x432.png"

@@ -29,17 +29,17 @@ def fresh_wordpress() -> str:
 
 
 def crawl_between_edits(folder: Path) -> Crawls:
-    """Two crawls a second apart or more: the second sees an edited post, an edited comment and a
-    new comment."""
+    """Three crawls a second apart or more, with the images pages show (wget's page requisites):
+    the second sees a new comment, the third an edited post, the edited comment and another."""
     url = fresh_wordpress()
-    first = wget_capture(url, folder / "before")
+    first = wget_capture(url, folder / "before", media=True)
     comment = int(wordpress_change("wayback", "add-comment", EDITED_POST, "Early Reader", "A first-draft comment."))
     time.sleep(1.1)  # capture times have one-second resolution
-    second_a = wget_capture(url, folder / "with-comment")
+    second_a = wget_capture(url, folder / "with-comment", media=True)
     time.sleep(1.1)
     wordpress_change("wayback", "edit-post", EDITED_POST, EDITED_TEXT)
     wordpress_change("wayback", "edit-comment", comment, EDITED_COMMENT_TEXT)
     added = int(wordpress_change("wayback", "add-comment", EDITED_POST, "Late Reader", "Seen only in the last crawl."))
     time.sleep(1.1)
-    last = wget_capture(url, folder / "after")
+    last = wget_capture(url, folder / "after", media=True)
     return Crawls(url, [Path(first), Path(second_a), Path(last)], comment, added)

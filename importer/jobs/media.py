@@ -28,6 +28,7 @@ from ..sources.rest import RestAPI
 from ..text import site_key
 from ..web.addresses import first_not_public
 from ..web.download import DEADLINE, MAX_BYTES, Fetchers, download
+from . import wayback_media
 
 SIZES_READ = "media_sizes_read"  # sync_state: the attachments (count, newest) whose REST sizes are recorded
 BATCH = 2000  # uses recorded per transaction while collecting
@@ -95,8 +96,9 @@ def archive_media(conn, db_path, site_id: int, site_url: str, options: MediaOpti
         run_id = store.start_run(conn, site_id, site_url)
     report.new = _record_uses(conn, db_path, site_id, site_url, run_id, report, options.uploads)
     hosts = MediaHosts.of(site_url, options.hosts)
-    fetchers = None if options.uploads else _fetchers(hosts, options)
-    if fetchers is not None:
+    wayback = _wayback(conn, site_id, site_url, options)
+    fetchers = None if options.uploads else wayback or _fetchers(hosts, options)
+    if fetchers is not None and wayback is None:
         report.new += _rest_sizes(conn, db_path, site_id, run_id, fetchers, report)
     wanted = store.wanted(conn, site_id, refresh=options.refresh)
     report.found = conn.execute("SELECT count(*) FROM media_urls WHERE site_id = ?", (site_id,)).fetchone()[0]
@@ -105,12 +107,13 @@ def archive_media(conn, db_path, site_id: int, site_url: str, options: MediaOpti
     report.gone = 0 if options.refresh else store.gone_count(conn, site_id)
     allowed = [w for w in wanted if hosts.allows(w.url)]
     report.other_hosts = sum(1 for w in wanted if w.file_id is None and not hosts.allows(w.url))
-    if not options.allow_private and not options.uploads:
+    if not options.allow_private and not options.uploads and wayback is None:  # the archive's host is checked
         allowed = _public_only(allowed, report)
     if folder.root.is_dir():
         folder.sweep()  # what a killed run was receiving
     shown = _shown(progress, report, len(allowed))
-    fetch = _from_uploads(options.uploads) if options.uploads else _from_web(fetchers, options, shown)
+    fetch = _from_uploads(options.uploads) if options.uploads else _from_web(
+        fetchers, options, shown, wayback_media.download if wayback else download)
     try:
         for item in allowed:
             fetch(conn, db_path, folder, item, report)
@@ -218,6 +221,15 @@ def _rest_sizes(conn, db_path, site_id, run_id, fetchers, report) -> int:
     return new
 
 
+def _wayback(conn, site_id, site_url, options: MediaOptions):
+    """For a site archived through the Wayback Machine (not read from --uploads): its files are
+    read from their captures, not from the dead host."""
+    state = runs.sync_state(conn, site_id)
+    if options.uploads or state.get("via") != "wayback":
+        return None
+    return wayback_media.WaybackMedia(conn, site_id, site_url, state, options)
+
+
 def _fetchers(hosts: MediaHosts, options: MediaOptions) -> Fetchers:
     return Fetchers(hosts.names, delay=options.delay, max_requests=options.max_requests,
                     allow_private=options.allow_private, transport=options.transport, sleep=options.sleep)
@@ -255,8 +267,9 @@ class _Counted:
         return self.sink.truncate(size)
 
 
-def _from_web(fetchers: Fetchers, options: MediaOptions, shown):
-    """One file from the web into the folder: stored and recorded, or its failure recorded."""
+def _from_web(fetchers: Fetchers, options: MediaOptions, shown, download=download):
+    """One file from the web (or, for a Wayback site, its capture: `download`) into the folder:
+    stored and recorded, or its failure recorded."""
     def fetch(conn, db_path, folder, item, report):
         validators = (item.etag, item.last_modified) if item.file_id is not None else (None, None)
         try:

@@ -6,10 +6,11 @@ through its resume keys, never truncated."""
 import email.utils
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urljoin
 
 from ..errors import Blocked, BudgetExhausted, FetchError
 from ..web import Fetcher
-from ..web.fetcher import Response
+from ..web.fetcher import MAX_REDIRECTS, REDIRECTS, Response
 from .captured import Seen
 
 CDX_SPACING = 3.0  # seconds between CDX calls: no more than about 20 a minute
@@ -65,6 +66,19 @@ class Wayback:
             raise FetchError(url, f"capture {timestamp}: HTTP {response.status} from the archive", response.status)
         return Response(url, response.status, response.headers, response.content)
 
+    def stream(self, url: str, timestamp: str, sink, *, max_bytes: int, deadline: float, etag=None, modified=None):
+        """A raw capture streamed into `sink` (a media file: never held in memory), following the
+        archive's redirects to the nearest capture; the Response of its last answer, body unread."""
+        raw = f"{self.base}/web/{timestamp}id_/{url}"
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self._patient(raw, lambda: self.fetcher.stream(
+                raw, sink, max_bytes=max_bytes, deadline=deadline, etag=etag, modified=modified))
+            target = urljoin(raw, response.headers.get("location", ""))
+            if response.status not in REDIRECTS or not target.startswith(self.base + "/web/"):
+                return response
+            raw = target
+        raise FetchError(url, f"more than {MAX_REDIRECTS} redirects in the archive")
+
     def _cdx(self, query: dict) -> list:
         wait = self._last_cdx + self.cdx_spacing - time.monotonic()
         if wait > 0:
@@ -79,11 +93,14 @@ class Wayback:
         return rows if isinstance(rows, list) else []
 
     def _get(self, url: str, params: dict | None = None) -> Response:
-        """One GET, again after a 429/503 as long as the archive asks (Retry-After, else a minute)
-        or after a 5xx with backoff; a refused or dropped connection stops the run."""
+        return self._patient(url, lambda: self.fetcher.get(url, params=params, accept_status=ANSWERED))
+
+    def _patient(self, url: str, ask) -> Response:
+        """One request, again after a 429/503 as long as the archive asks (Retry-After, else a
+        minute) or after a 5xx with backoff; a refused or dropped connection stops the run."""
         for attempt in range(ATTEMPTS):
             try:
-                response = self.fetcher.get(url, params=params, accept_status=ANSWERED)
+                response = ask()
             except FetchError as error:
                 if error.status is None and error.reason.startswith(("connection failed", "timed out")):
                     raise Blocked(url, f"{error.reason}: the archive refuses this address (a block shows so); "

@@ -7,7 +7,8 @@ The run's options travel in its state (`wayback_url`, `wayback_from`, `wayback_t
 """
 from urllib.parse import urlsplit
 
-from ..model import Site, SyncState
+from ..media.collect import UPLOADS
+from ..model import Capture, Site, SyncState
 from .captured import Seen, is_post_page, read_captures, rest_item, url_key
 from . import cdx
 
@@ -30,11 +31,27 @@ def collect(site):
             captured[key] = (versions[-keep:] if keep else versions) or seen
     newest = max((s.timestamp for seen in captured.values() for s in seen if s.exact), default=None)
     yield from read_captures(site.url, captured, archive.capture, base)
+    yield from media_captures(captured, base)
     state = {"via": "wayback", "wayback_url": base, "wayback_to": until or "",
              "wayback_captures": str(keep or "")}
     if newest or last:
         state["wayback_last"] = max(newest or "", last or "")
     yield SyncState(state)
+
+
+def media_captures(captured: dict[str, list[Seen]], base: str):
+    """The captures of files under the uploads the inventory listed, kept (not read), so a media
+    run reads each file from its capture without asking the index again."""
+    for seen in captured.values():
+        for one in seen:
+            if is_media(one.url) and not (one.mimetype or "").startswith("text/"):
+                yield Capture(one.url, one.moment, one.digest, base)
+
+
+def is_media(url: str) -> bool:
+    """A URL of an uploaded file (self-hosted uploads, or WordPress.com's /files/)."""
+    path = urlsplit(url).path
+    return UPLOADS in path or path.startswith("/files/")
 
 
 def _inventory(archive: "cdx.Wayback", site_url: str, since, until):
