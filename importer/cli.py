@@ -167,10 +167,9 @@ def _summary(totals, problems, db_path) -> str:
     if not totals:
         return f"{db_path}: nothing changed"
     lines = [f"{'table':<14}{'added':>10}{'updated':>10}{'unchanged':>11}"]
-    for table in TABLES:
-        if table in totals:
-            row = totals[table]
-            lines.append(f"{table:<14}{row['added']:>10}{row['updated']:>10}{row['unchanged']:>11}")
+    for table in [*(t for t in TABLES if t in totals), *(t for t in totals if t not in TABLES)]:  # media files too
+        row = totals[table]
+        lines.append(f"{table:<14}{row['added']:>10}{row['updated']:>10}{row['unchanged']:>11}")
     lines.append(f"problems: {problems} (see the import_problems table)")
     return "\n".join(lines)
 

@@ -109,7 +109,10 @@ def test_a_live_scrape_after_the_warc_lands_in_the_same_rows(warcs, tmp_path):
 
 
 def test_media_in_the_warc_are_stored_and_not_fetched_again(warcs, tmp_path):
-    db = imported(warcs["gz"], tmp_path / "a.db")
+    summary = CliRunner().invoke(cli, ["import", str(warcs["gz"]), "--db", str(tmp_path / "a.db")])
+    db = sqlite3.connect(tmp_path / "a.db")
+    stored = db.execute("SELECT count(*) FROM media_urls WHERE status = 'fetched'").fetchone()[0]
+    assert stored and any(line.split()[:3] == ["media", "files", str(stored)] for line in summary.output.splitlines())
     held = db.execute("SELECT u.url, f.sha256, f.path, u.fetched_at FROM media_urls u JOIN media_files f "
                       "ON f.id = u.file_id WHERE u.status = 'fetched'").fetchall()
     assert any(url.endswith(IMAGE) for url, *_ in held)
