@@ -2,7 +2,9 @@
 (never the real Internet Archive): rows as the blog's own export has them, each capture as
 evidence at its own time, the CDX dialect (paging, collapse, from/to), and politeness."""
 import hashlib
+import re
 import sqlite3
+from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -15,6 +17,7 @@ from importer.jobs.scrape import scrape
 from importer.jobs.wayback_media import NO_CAPTURE
 from importer.jobs.sync import sync_site
 from importer.sources import cdx
+from importer.sources.captured import url_key
 from importer.web import Fetcher
 from wayback_site import EDITED_COMMENT_TEXT, EDITED_POST, EDITED_TEXT, crawl_between_edits
 
@@ -230,3 +233,32 @@ def test_media_are_read_from_their_captures_not_the_dead_host(crawls, tmp_path, 
 
 IMAGE = "/wp-content/uploads/2016/06/wp-local-test-image.png"
 MISSING = "wp-local-test-image-768x432.png"
+
+
+def test_a_post_only_a_feed_capture_shows_is_recovered_once_then_merges_with_its_page(crawls, tmp_path, slept):
+    server = CDXServer()
+    server.add(*crawls.warcs)
+    feed = max((c for c in server.captures if c.original == crawls.url + "feed/"), key=lambda c: c.timestamp)
+    link = re.search(rb"<item>.*?<link>([^<]+)</link>", feed.body, re.S).group(1).decode()
+    page = next(c for c in server.captures if url_key(c.original) == url_key(link))
+    wp_id = int(re.search(rb"postid-(\d+)", page.body).group(1))
+    hidden = [c for c in server.captures if url_key(c.original) == url_key(link)
+              or c.original.rstrip("/").endswith(f"/wp/v2/posts/{wp_id}")]
+    assert hidden  # its page (and REST response) were captured: the archive is made to have lost them
+    server.captures = [c for c in server.captures if c not in hidden]
+    with server.serve() as base:
+        conn, _ = run(tmp_path / "a.db", crawls, base, slept)
+        rows = conn.execute("SELECT id, date_gmt FROM posts WHERE wp_id = ? OR url = ?", (wp_id, link)).fetchall()
+        assert len(rows) == 1 and rows[0][1]  # from the feed: its id (the guid's ?p=N) and its date
+        later = (datetime.strptime(max(c.timestamp for c in server.captures), "%Y%m%d%H%M%S")
+                 + timedelta(minutes=1)).strftime("%Y%m%d%H%M%S")
+        for capture in hidden:
+            capture.timestamp = later  # the page captured again after the run
+        server.captures = sorted(server.captures + hidden, key=lambda c: (c.urlkey, c.timestamp))
+        site_id, = conn.execute("SELECT id FROM sites").fetchone()
+        report = sync_site(conn, site_id, crawls.url, Fetcher(crawls.url, sleep=slept.append))
+    assert report.error is None
+    merged = conn.execute("SELECT id, date_gmt, wp_id FROM posts WHERE wp_id = ? OR url = ?", (wp_id, link)).fetchall()
+    assert merged == [(*rows[0], wp_id)]  # one row, the same date, the id its page shows
+    assert conn.execute("SELECT count(*) FROM captures WHERE url = ? AND captured_at LIKE ?",
+                        (hidden[0].original, later[:4] + "%")).fetchone()[0] == 1  # the page was read into it

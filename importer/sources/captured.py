@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlencode, urlsplit
 
-from ..errors import FetchError
-from ..model import Author, Capture, Problem, Site, Term
+from ..errors import FetchError, HostileInputError
+from ..model import Author, Capture, Post, Problem, Site, Term
+from .feeds import items_of
 from .pages import posts_from_pages
 from .rest import _post
 
@@ -96,6 +97,8 @@ def read_captures(site_url: str, captured: dict[str, list[Seen]], read: Callable
     oldest first within each URL, so the newest capture is the current row. REST items come
     first: they know what pages hide (excerpts, ids), so a page read later fills no gap a
     version would record."""
+    fed = yield from _feed_items(site_url, captured, read)
+    pages = set()
     for seen in sorted(captured.values(), key=lambda listed: rest_item(listed[0].url) is None):
         first = seen[0].url
         item = rest_item(first)
@@ -105,10 +108,67 @@ def read_captures(site_url: str, captured: dict[str, list[Seen]], read: Callable
             yield Site(url=site_url, exported_at=capture.moment)
             web = CapturedWeb(captured, read, capture.timestamp.ljust(14, "0"))
             if item is None:
-                yield from posts_from_pages(web, site_url, [capture.url])
+                pages.add(url_key(capture.url))
+                yield from _dated_by_feed(posts_from_pages(web, site_url, [capture.url]), fed, site_url)
             else:
                 yield from _rest_records(web, capture, item[0])
             yield Capture(capture.url, capture.moment, capture.digest, archive)
+    for key, (entry, capture) in fed.items():  # posts only a feed's capture shows
+        if key not in pages:
+            yield Site(url=site_url, exported_at=capture.moment)
+            yield Post(wp_id=_feed_id(entry.guid, site_url), type="post", status="publish", title=entry.title,
+                       url=entry.link, guid=entry.guid, date_gmt=entry.date_gmt, content=entry.content,
+                       excerpt=entry.summary)
+            yield Capture(capture.url, capture.moment, capture.digest, archive)
+
+
+def is_site_feed(url: str, site_url: str) -> bool:
+    """The blog's posts feed (RSS or Atom, any page of it), not a comments feed."""
+    key, home = url_key(url), url_key(site_url).rstrip("/") + "/"
+    rest = key[len(home):] if key.startswith(home) else None
+    return rest is not None and bool(SITE_FEED.match(rest))
+
+
+SITE_FEED = re.compile(r"^(feed/((rss2?|atom|rdf)/?)?|\?feed=(rss2?|atom|rdf))([?&]paged=\d+)?$")
+
+
+def _feed_items(site_url: str, captured: dict[str, list[Seen]], read: Callable):
+    """URL key of each post -> (its newest item in a captured posts feed, that capture): the
+    dates and ids themes hide on the page. Problems in-band."""
+    fed = {}
+    for seen in captured.values():
+        if not is_site_feed(seen[0].url, site_url):
+            continue
+        for capture in sorted(seen, key=lambda s: s.timestamp):
+            try:
+                entries = items_of(CapturedWeb(captured, read, capture.timestamp.ljust(14, "0")).get(capture.url))
+            except (FetchError, HostileInputError) as error:
+                yield Problem(f"{capture.url} ({capture.timestamp}): {error}", "feed capture skipped")
+                continue
+            for entry in entries:
+                key = url_key(entry.link)
+                if key not in fed or fed[key][1].timestamp <= capture.timestamp:
+                    fed[key] = (entry, capture)
+    return fed
+
+
+def _dated_by_feed(records, fed: dict, site_url: str):
+    """The page's post with the date and id its theme hid, from the feed's item of it."""
+    for record in records:
+        entry = fed.get(url_key(record.url)) if isinstance(record, Post) else None
+        if entry:
+            record.date_gmt = record.date_gmt or entry[0].date_gmt
+            record.wp_id = record.wp_id if record.wp_id is not None else _feed_id(entry[0].guid, site_url)
+        yield record
+
+
+def _feed_id(guid: str | None, site_url: str) -> int | None:
+    """The post id in a guid WordPress wrote for this blog (`<home>/?p=N`); a guid on another
+    host is a moved post's old one, not an id here."""
+    if not guid or not url_key(guid).startswith(url_key(site_url).rstrip("/") + "/"):
+        return None
+    match = re.search(r"[?&]p=(\d+)$", guid)
+    return int(match.group(1)) if match else None
 
 
 def _html(seen: list[Seen]) -> bool:

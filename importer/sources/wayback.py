@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from ..media.collect import UPLOADS
 from ..model import Capture, Site, SyncState
-from .captured import Seen, is_post_page, read_captures, rest_item, url_key
+from .captured import Seen, is_post_page, is_site_feed, read_captures, rest_item, url_key
 from . import cdx
 
 DEFAULT_BASE = "https://web.archive.org"
@@ -26,7 +26,7 @@ def collect(site):
     yield Site(url=site.url)
     captured = _inventory(archive, site.url, since, until)
     for key, seen in list(captured.items()):
-        if rest_item(seen[0].url) or is_post_page(seen[0].url):
+        if rest_item(seen[0].url) or is_post_page(seen[0].url) or is_site_feed(seen[0].url, site.url):
             versions = list(archive.listing(seen[0].url, False, "digest", since, until))
             captured[key] = (versions[-keep:] if keep else versions) or seen
     newest = max((s.timestamp for seen in captured.values() for s in seen if s.exact), default=None)
