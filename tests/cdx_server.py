@@ -134,6 +134,7 @@ class CDXServer:
 
         class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms delayed-ACK stall each
 
             def do_GET(self):
                 kind = "cdx" if self.path.startswith("/cdx/") else "capture" if self.path.startswith("/web/") else "other"

@@ -144,14 +144,16 @@ def test_an_arc_file_is_read(warcs, tmp_path):
         ":", "") == when
 
 
-@pytest.mark.parametrize("damage", ["truncated", "not a warc"])
+@pytest.mark.parametrize("damage", ["truncated", "headers cut", "not a warc"])
 def test_a_damaged_or_foreign_warc_is_one_line_and_leaves_the_archive_untouched(warcs, tmp_path, damage):
     db = tmp_path / "a.db"
     imported(warcs["dir"] / "first.warc.gz", db)
     before = sqlite3.connect(db).execute("SELECT count(*), max(last_seen) FROM posts").fetchone()
     bad = tmp_path / "bad.warc.gz"
     whole = warcs["gz"].read_bytes()
-    bad.write_bytes(whole[:len(whole) // 2] if damage == "truncated" else gzip.compress(b"<html>not a WARC</html>"))
+    cut = whole + gzip.compress(b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Date: 2020-01-01T00:00:00Z\r\n")
+    bad.write_bytes({"truncated": whole[:len(whole) // 2], "headers cut": cut}.get(
+        damage, gzip.compress(b"<html>not a WARC</html>")))
     result = CliRunner().invoke(cli, ["import", str(bad), "--db", str(db)])
     assert result.exit_code != 0 and "Traceback" not in result.output
     said = [line for line in result.output.splitlines() if line.startswith("error:")]

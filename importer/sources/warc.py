@@ -32,6 +32,8 @@ def records(item: Input, repair: bool, progress):
                 raise InputError(item.name, "cut short (its gzip data ends part-way), nothing imported")
     except ArchiveLoadFailed as failure:
         raise InputError(item.name, f"not a readable WARC or ARC file ({_first_line(failure)})") from None
+    except AttributeError:  # warcio's parser on a record whose WARC headers break off (no Target-URI)
+        raise InputError(item.name, "damaged, nothing imported: a record's headers are cut short") from None
     except (DamagedInputError, EOFError, OSError, ValueError) as failure:  # corrupt compressed data
         raise InputError(item.name, f"damaged, nothing imported: {_first_line(failure)}") from None
     if not captured:
