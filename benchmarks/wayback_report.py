@@ -14,6 +14,7 @@ from wayback_site import crawl_between_edits  # noqa: E402
 from importer.archive.connection import connect  # noqa: E402
 from importer.inputs import expand  # noqa: E402
 from importer.jobs.imports import import_input  # noqa: E402
+from importer.jobs.media import MediaOptions, archive_media  # noqa: E402
 from importer.jobs.scrape import scrape  # noqa: E402
 from importer.web import Fetcher  # noqa: E402
 
@@ -57,6 +58,18 @@ def compare_posts(want, got):
     print("posts both have, the same: " + ", ".join(f"{f} {same[f]} (differ: {differ[f] or 'none'})" for f in fields))
 
 
+def media_from_captures(conn, db_path, url: str, server) -> str:
+    """`wparchive media` on the recovered site (its files read from their captures), twice."""
+    site_id, = conn.execute("SELECT id FROM sites").fetchone()
+    options = MediaOptions(allow_private=True, sleep=lambda s: None)
+    before = server.requests.copy()
+    first = archive_media(conn, db_path, site_id, url, options)
+    asked = server.requests - before
+    second = archive_media(conn, db_path, site_id, url, options)
+    return (f"media from captures: {first.fetched} fetched ({first.bytes / 1e6:.2f} MB), {first.failed} without a capture; "
+            f"{asked['cdx']} CDX + {asked['capture']} captures; a second run: {second.requests} requests")
+
+
 def main():
     folder = Path(tempfile.mkdtemp())
     crawls = crawl_between_edits(folder)
@@ -66,6 +79,7 @@ def main():
         got = connect(folder / "wayback.db")
         report = scrape(got, crawls.url, via="wayback", fetcher=Fetcher(crawls.url, sleep=lambda s: None),
                         wayback={"wayback_url": base})
+        media = media_from_captures(got, folder / "wayback.db", crawls.url, server)
     want = connect(folder / "export.db")
     import_input(want, expand([str(wordpress_export("wayback", folder / "wp.xml"))])[0])
     captured = {c.original for c in server.captures}
@@ -79,6 +93,7 @@ def main():
     print(f"requests: {server.requests['cdx']} CDX + {server.requests['capture']} captures "
           f"for {posts} posts: {(server.requests['cdx'] + server.requests['capture']) / max(posts, 1):.1f} per post "
           f"(fetcher counted {report.requests})")
+    print(media)
     print(f"versions: {got.execute('SELECT count(*) FROM post_versions').fetchone()[0]} post, "
           f"{got.execute('SELECT count(*) FROM comment_versions').fetchone()[0]} comment; "
           f"captures recorded {got.execute('SELECT count(*) FROM captures').fetchone()[0]}")
