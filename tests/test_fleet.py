@@ -123,14 +123,55 @@ def test_a_sync_too_long_for_one_step_goes_on_from_the_cursor_in_more_steps(site
         [(len(blog.comments),) * 2]
 
 
-def test_a_first_scrape_cut_short_is_partial_and_kept(sites, tmp_path):
+def contents(path):
+    """What a scrape left, less the archive's own ids: posts, comments, terms, the sync cursors."""
+    return (rows(path, "SELECT wp_id, type, title, content, modified_gmt FROM posts ORDER BY wp_id"),
+            rows(path, "SELECT c.wp_id, p.wp_id, c.content, c.date_gmt FROM comments c JOIN posts p ON p.id = c.post_id "
+                       "ORDER BY c.wp_id"),
+            rows(path, "SELECT t.taxonomy, t.slug, p.wp_id FROM post_terms pt JOIN terms t ON t.id = pt.term_id "
+                       "JOIN posts p ON p.id = pt.post_id ORDER BY 1, 2, 3"),
+            rows(path, "SELECT key, value FROM sync_state WHERE key IN ('via', 'cursors', 'types', 'rest_root') "
+                       "ORDER BY key"))
+
+
+def test_a_first_scrape_cut_into_steps_goes_on_where_it_stopped(sites, tmp_path):
+    """The same blog scraped whole, then in steps of 12 requests: the same rows, none twice,
+    and about the requests of one scrape (each step asks robots.txt, and the listing page a cut
+    fell on is asked once more)."""
+    standin, own, _, _ = sites
+    blog = own[0]
+    for _ in range(210):  # 214 posts and 218 comments: three listing pages each
+        blog.add_post(comments=1)
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    fleet(whole, "add", blog.base)
+    assert fleet(whole, "run", "--delay", "0", "--allow-private").exit_code == 0
+    asked_whole = len(standin.requests[blog.port])
+    fleet(cut, "add", "--every", "0", blog.base)
+    result = fleet(cut, "run", "--delay", "0", "--allow-private", "--max-requests", "12")
+    asked_cut = len(standin.requests[blog.port]) - asked_whole
+    assert result.exit_code == 0, result.output
+    steps = int(result.output.split(" in ")[1].split(" step")[0])
+    assert steps >= asked_whole // 12
+    assert asked_cut <= asked_whole + 2 * steps
+    assert contents(archive_of(cut, blog.base)) == contents(archive_of(whole, blog.base))
+    assert rows(archive_of(cut, blog.base), "SELECT count(*), count(DISTINCT wp_id) FROM comments") == \
+        [(len(blog.comments),) * 2]
+    assert rows(archive_of(cut, blog.base), "SELECT value FROM sync_state WHERE key = 'scrape_resume'") == [("",)]
+    blog.add_post(comments=1)
+    again = fleet(cut, "run", "--delay", "0", "--allow-private")
+    assert ": ok, synced via rest in 1 step(s)" in again.output and ", 2 added" in again.output
+    assert rows(archive_of(cut, blog.base), "SELECT count(*), count(DISTINCT wp_id) FROM posts") == \
+        [(len(blog.posts),) * 2]
+
+
+def test_a_first_scrape_that_cannot_get_further_is_partial_and_kept(sites, tmp_path):
     standin, own, _, _ = sites
     folder = tmp_path / "fleet"
     fleet(folder, "add", own[0].base)
-    result = run(folder, "--max-requests", "7")
+    result = run(folder, "--max-requests", "3")  # the home page, robots.txt, the REST index: nothing listed
     assert result.exit_code == 1
-    assert ": partial, scraped via rest in 1 step(s), 7 requests" in result.output
-    assert "--max-requests 7 reached" in result.output
+    assert ": partial, scraped via rest in 1 step(s), 3 requests" in result.output
+    assert "--max-requests 3 reached" in result.output
     assert "partial (" in fleet(folder, "list").output
 
 

@@ -6,7 +6,13 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from .pace import HostSpacing
 from .step import Outcome, StepSettings, run_step
 
-MAX_STEPS = 5  # steps a site may take in one cycle; what is left waits for its next due time
+MAX_STEPS = 5  # sync steps a site may take in one cycle; what is left waits for its next due time
+
+
+def goes_on(outcome: Outcome) -> bool:
+    """Whether the site's next step follows now: a sync for MAX_STEPS steps, a first scrape for
+    as long as each step gets further (it may never finish otherwise)."""
+    return outcome.more and (outcome.first or outcome.steps < MAX_STEPS)
 
 
 def run_sites(registry, sites, settings: StepSettings, jobs: int, say, pace=None) -> list[Outcome]:
@@ -26,10 +32,10 @@ def run_sites(registry, sites, settings: StepSettings, jobs: int, say, pace=None
     return outcomes
 
 
-def site_cycle(path, url: str, settings: StepSettings, pace, max_steps: int = MAX_STEPS) -> Outcome:
-    """A site's steps until it is done, failed, or has had `max_steps`."""
+def site_cycle(path, url: str, settings: StepSettings, pace) -> Outcome:
+    """A site's steps until it is done, failed, or has had its steps for this cycle."""
     outcome = run_step(path, url, settings, pace)
-    while outcome.more and outcome.steps < max_steps:
+    while goes_on(outcome):
         outcome = joined(outcome, run_step(path, url, settings, pace))
     return outcome
 

@@ -5,8 +5,10 @@ A step killed at any moment leaves the archive as the last finished transaction 
 running it again rewrites what it had read as unchanged rows (the identity rules): a step may be
 repeated, never duplicated. A sync cut short keeps what it read, and the next step lists again
 from the same cursors, leaving out the posts and comments already held, so each step gets
-further. A first scrape cannot resume mid-way (its cursors are written at its end): it is one
-step with its own, longer budget.
+further. A first REST scrape cut short saves where it got to with the rows it read
+(sources/rest_resume) and the next step goes on from there, for as many steps as it needs while
+each gets further. A first scrape through pages or the feed cannot resume: it is one step with
+its own, longer budget, and one cut short is read again from the start next cycle.
 """
 import json
 import os
@@ -17,7 +19,7 @@ from pathlib import Path
 from ..archive import read, runs
 from ..archive.session import writing
 from ..errors import WparchiveError
-from ..jobs.scrape import scrape
+from ..jobs.scrape import resume_point, scrape
 from ..jobs.sync import SyncLock, sync_site
 from ..web import Fetcher
 from .pace import StepBudget
@@ -30,12 +32,13 @@ class StepSettings:
     max_requests: int | None = None
     allow_private: bool = False
     budget: float = 300.0  # seconds for a sync step
-    first_budget: float = 3600.0  # seconds for a first scrape, which cannot resume mid-way
+    first_budget: float = 3600.0  # seconds for a first scrape step (one through pages or the feed cannot resume)
 
 
 @dataclass
 class Outcome:
-    """How one step ended; `more` when a sync was cut short by its budget and can go on."""
+    """How one step ended; `more` when it was cut short by its budget and the next step can go on
+    (a sync from its cursors, a first REST scrape from the point it saved, if it got further)."""
     url: str
     status: str  # ok, partial, failed
     first: bool = False
@@ -74,17 +77,20 @@ def run_step(path: Path, url: str, settings: StepSettings, pace) -> Outcome:
         with writing(path) as conn, SyncLock(path):
             site_id = read.site_id_of(conn, url)
             outcome.first = site_id is None or not runs.sync_state(conn, site_id).get("via")
+            point = resume_point(conn, url) if outcome.first else None
             budget = StepBudget(pace, settings.first_budget if outcome.first else settings.budget)
             fetcher = Fetcher(url, delay=settings.delay, max_requests=settings.max_requests,
                               allow_private=settings.allow_private, pace=budget)
             try:
-                report = scrape(conn, url, fetcher=fetcher) if outcome.first else sync_site(conn, site_id, url, fetcher)
+                report = scrape(conn, url, fetcher=fetcher, resumable=True) if outcome.first \
+                    else sync_site(conn, site_id, url, fetcher)
             except WparchiveError as error:
                 outcome.error, outcome.requests = str(error), fetcher.requests
                 outcome.status = "partial" if budget.exhausted else "failed"
             else:
                 _take(outcome, report, stopped=budget.exhausted or _budget_spent(fetcher, settings))
-            outcome.more = outcome.status == "partial" and not outcome.first
+            further = outcome.first and resume_point(conn, url) not in (None, point)
+            outcome.more = outcome.status == "partial" and (not outcome.first or further)
     except WparchiveError as error:  # the archive file itself (busy, read-only, a full disk)
         outcome.error = str(error)
     outcome.finished = time.time()

@@ -4,6 +4,8 @@ REST API first (all posts, pages, media, terms, users, comments in a few request
 posts' pages for what REST hides from anonymous readers (pingbacks, trackbacks). Without REST:
 sitemaps or the feed for the list of posts, and every post's page, comment pages included.
 """
+import json
+
 from ..errors import FetchError
 from ..sources import richest, web_source
 from ..sources.live import discover
@@ -14,12 +16,15 @@ __all__ = ["discover", "scrape"]
 
 
 def scrape(conn, url: str, via: str = "auto", fetcher: Fetcher | None = None, pages: bool = True,
-           progress=None, wayback: dict | None = None) -> RunReport:
-    """Archive the blog at `url` into the open archive, in one transaction."""
+           progress=None, wayback: dict | None = None, resumable: bool = False) -> RunReport:
+    """Archive the blog at `url` into the open archive, in one transaction. `resumable` (a fleet
+    step): a REST scrape cut by the budget saves where it got to, and the next call goes on."""
     fetcher = fetcher or Fetcher(url)
     if via == "wayback":
         return from_wayback(conn, url, fetcher, wayback or {}, progress)
-    site = live_site(conn, fetcher, url, pages=pages)
+    if resumable and resume_point(conn, url):
+        return resumed(conn, url, fetcher, pages, progress)
+    site = live_site(conn, fetcher, url, pages=pages, state={"resumable": "1"} if resumable else None)
     site.discovery = discover(fetcher, url)
     root = site.discovery.announced_root()
     if root:
@@ -41,3 +46,24 @@ def from_wayback(conn, url: str, fetcher: Fetcher, options: dict, progress=None)
     site.state = {key: value for key, value in options.items() if value}
     site.discovery = Discovery(url=url, title=None)
     return apply(conn, site, web_source("wayback"), progress, require_posts=True)
+
+
+def resume_point(conn, url: str) -> str | None:
+    """Where a first REST scrape cut by a fleet step's budget got to (sources/rest_resume)."""
+    from ..archive import read, runs
+    from ..sources.rest_resume import RESUME
+
+    site_id = read.site_id_of(conn, url)
+    return runs.sync_state(conn, site_id).get(RESUME) or None if site_id is not None else None
+
+
+def resumed(conn, url: str, fetcher: Fetcher, pages: bool, progress=None) -> RunReport:
+    """The first scrape going on from the point an earlier step saved, without discovering the
+    site again (the point holds its REST root)."""
+    from ..sources.live import Discovery
+    from ..sources.rest_resume import RESUME
+
+    saved = resume_point(conn, url)
+    site = live_site(conn, fetcher, url, state={"resumable": "1", RESUME: saved}, pages=pages)
+    site.discovery = Discovery(url=url, rest_root=json.loads(saved)["state"]["rest_root"])
+    return apply(conn, site, web_source("rest"), progress)

@@ -65,11 +65,14 @@ class RestAPI:
         url, params = self._where(route, params)
         return self.fetcher.get(url, params=params).json()
 
-    def pages(self, route: str, **params):
+    def pages(self, route: str, start: int = 1, at=None, **params):
         """Every item of a collection, following X-WP-TotalPages as far as X-WP-Total can need; a
-        listing whose pages repeat or never end is stopped with a FetchError saying so."""
-        page, total, previous = 1, 1, None
+        listing whose pages repeat or never end is stopped with a FetchError saying so. A resumed
+        listing starts at page `start`; `at(page)` is told each page before it is asked for."""
+        page, total, previous = start, start, None
         while page <= total:
+            if at:
+                at(page)
             url, query = self._where(route, {**params, "per_page": PER_PAGE, "page": page})
             response = self.fetcher.get(url, params=query)
             total = _page_count(response.headers)
@@ -100,6 +103,10 @@ def collect(site, api: "RestAPI | None" = None, via: str = "rest"):
     and trackbacks REST hides; with --full, the ids of every public post, so what is gone can be
     marked. Ends with the state the next run starts from."""
     api = api or RestAPI(site.fetcher, site.state.get("rest_root") or site.found.rest_root)
+    if site.first_run and site.state.get("resumable") and via == "rest":
+        from .rest_resume import resumable
+
+        return (yield from resumable(site, api))
     gate = site.state.get("gate") or comments_feed_url(site.url)
     cursors = site.cursors()
     incremental = bool(cursors) and not site.first_run
@@ -225,12 +232,12 @@ def _second_before(cursor: str) -> str:
     return (datetime.strptime(cursor, "%Y-%m-%d %H:%M:%S") - timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _comments(api, since, known: set[int]):
+def _comments(api, since, known: set[int], paging=None):
     """Comments, newest first down to the cursor (or all, oldest first); those the archive
     holds from before the cursor's second are left out."""
     order = {"orderby": "date_gmt", "order": "desc"} if since else {"orderby": "id", "order": "asc"}
     try:
-        for item in api.pages("/wp/v2/comments", _fields=COMMENT_FIELDS, **order):
+        for item in api.pages("/wp/v2/comments", _fields=COMMENT_FIELDS, **(paging or {}), **order):
             comment = _comment(item)
             if since and (comment.date_gmt or "") < since:
                 break  # newest first: everything after this was seen by an earlier run
@@ -298,16 +305,17 @@ def _terms(api, taxonomy, base):
             for item in items]
 
 
-def _posts(api, post_type, spec, since):
+def _posts(api, post_type, spec, since, paging=None):
     """(Post, {taxonomy: term ids}) of one type, newest-modified first after `since`, else all;
-    a Problem (and the end) when the listing cannot be read."""
+    a Problem (and the end) when the listing cannot be read. `paging`: where a resumed listing
+    starts (RestAPI.pages' start, at)."""
     bases = spec["rest_bases"]
     fields = ",".join(POST_FIELDS + tuple(bases.values()))
     order = {"orderby": "id", "order": "asc"}  # stable paging for a whole read; ties in modified are not
     if since:
         order = {"orderby": "modified", "order": "desc", "modified_after": since.replace(" ", "T")}
     try:
-        for item in api.pages(f"/wp/v2/{spec['rest_base']}", _fields=fields, **order):
+        for item in api.pages(f"/wp/v2/{spec['rest_base']}", _fields=fields, **(paging or {}), **order):
             post = _post(item, post_type)
             if since and (post.modified or "") < since:
                 break  # newest first: everything after this was seen by an earlier run
