@@ -10,8 +10,10 @@ port, which is what politeness tests assert on. `latency` delays every answer.
 """
 import asyncio
 import json
+import struct
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -28,6 +30,7 @@ class Blog:
     posts: list[dict] = field(default_factory=list)
     comments: list[dict] = field(default_factory=list)
     version: int = 1
+    images: dict[str, bytes] = field(default_factory=dict)  # uploads path -> PNG bytes
 
     @property
     def port(self) -> int:
@@ -57,8 +60,17 @@ class Blog:
         if bump:
             self.version += 1
 
+    def add_image_post(self, name: str, shade: int):
+        """A new post showing an uploaded PNG (its bytes set by `shade`: equal shades, equal files)."""
+        self.add_post()
+        self.images[f"wp-content/uploads/{name}"] = png(shade)
+        post = self.posts[-1]
+        post["content"]["rendered"] += f'<p><img src="{self.base}wp-content/uploads/{name}" alt="{name}"></p>'
+
     def answer(self, rest: str, query: dict, headers: dict) -> tuple[int, dict, bytes]:
         """(status, headers, body) for a path below the blog's prefix."""
+        if rest in self.images:
+            return 200, {"Content-Type": "image/png"}, self.images[rest]
         if rest.startswith("wp-json/"):
             return self._rest(rest[len("wp-json/"):].rstrip("/"), query)
         if query.get("feed") == "comments-rss2":
@@ -96,6 +108,15 @@ class Blog:
             return _listing(sorted(self.comments, key=lambda c: (c[key], c["id"]),
                                    reverse=query.get("order") == "desc"), query)
         return 404, {"Content-Type": "application/json"}, b'{"code": "rest_no_route"}'
+
+
+def png(shade: int, size: int = 4) -> bytes:
+    """A small grey PNG, made here so the test needs no image library."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + bytes([shade % 256]) * size for _ in range(size))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 def _json(value):

@@ -9,11 +9,19 @@ parent table's offset. The search index follows (the archive's triggers queue th
 archive/search_index.py indexes them before the commit), and each site is one transaction, so a
 publish cut short leaves every site either as it was or new.
 
-Tables that belong to no site (media_files, shared by content) are not copied; a reference to
-one is left empty.
+media_files belong to no site (shared by content): the files a site's media_urls name are
+added by sha256 (once, whoever else uses them) and their bytes placed in the published
+archive's own media folder (<stem>.media/, content-addressed like any archive's): hard-linked
+from the site's folder when both are on one filesystem, else copied. A site file's row whose
+bytes are missing is left out (its references stay empty: the reader shows the original URL).
 """
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from ..archive.media_folder import MediaFolder
 from ..archive.search_index import catch_up
 
 SKIP = {"sites", "schema_migrations"}
@@ -38,6 +46,9 @@ def site_tables(conn) -> list[tuple[str, str, dict]]:
     names = [row[0] for row in conn.execute("SELECT name FROM pragma_table_list WHERE schema = 'main' "
                                             "AND type = 'table' AND name NOT LIKE 'sqlite_%'")]
     parents = {t: {row[3]: row[2] for row in conn.execute(f"PRAGMA foreign_key_list({t})")} for t in names}
+    for table in names:  # a row's owner through a column it always has: a NULL one would leave it out
+        required = {row[1] for row in conn.execute(f"PRAGMA table_info({table})") if row[3]}
+        parents[table] = dict(sorted(parents[table].items(), key=lambda item: item[0] not in required))
     owned, order = {"sites": ":site"}, []
     pending = [t for t in names if t not in SKIP]
     while pending:
@@ -88,7 +99,7 @@ def _replace(conn, url_key: str, tables) -> dict | None:
     site = _site_row(conn, source_site, url_key)
     for table, predicate, _ in reversed(tables):
         conn.execute(f"DELETE FROM main.{table} WHERE {_in(predicate, 'main.')}", {"site": site})
-    offsets, copied = {}, {}
+    offsets, copied = {}, {"media_files": _media_files(conn, source_site)}
     for table, predicate, parents in tables:
         offsets[table] = conn.execute(f"SELECT coalesce(max(id), 0) FROM main.{table}").fetchone()[0]
         columns = _shared_columns(conn, table)
@@ -140,4 +151,61 @@ def _moved(column: str, table: str, parents: dict, offsets: dict) -> str:
         return column
     if parent in offsets:
         return f"{column} + :off_{parent}"
+    if parent == "media_files":  # the same bytes' row in the combined archive, by sha256
+        return (f"(SELECT m.id FROM main.media_files m JOIN source.media_files s ON s.sha256 = m.sha256 "
+                f"WHERE s.id = source.{table}.{column})")
     return "NULL"
+
+
+def _media_files(conn, source_site: int) -> int:
+    """The files the site's media_urls name, added to the combined archive (rows and bytes)
+    unless it holds them already; how many were added."""
+    files = {row[1]: Path(row[2]) for row in conn.execute("PRAGMA database_list")}
+    into, into_root = MediaFolder(files["main"]), None
+    added = 0
+    for sha256, bytes_, mime_type, width, height, path, first_seen in conn.execute(
+            "SELECT sha256, bytes, mime_type, width, height, path, first_seen FROM source.media_files "
+            "WHERE id IN (SELECT file_id FROM source.media_urls WHERE site_id = ?) "
+            "AND sha256 NOT IN (SELECT sha256 FROM main.media_files)", (source_site,)).fetchall():
+        stored = files["source"].parent / path
+        if not stored.is_file():
+            continue
+        into_root = into_root or _ready(into)
+        _place(stored, into_root / sha256[:2] / sha256)
+        conn.execute("INSERT INTO main.media_files (sha256, bytes, mime_type, width, height, path, first_seen) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (sha256, bytes_, mime_type, width, height,
+                      (into_root / sha256[:2] / sha256).relative_to(into.base).as_posix(), first_seen))
+        added += 1
+    return added
+
+
+def _ready(folder: MediaFolder) -> Path:
+    folder.check()
+    folder.root.mkdir(parents=True, exist_ok=True)
+    return folder.root
+
+
+def _place(stored: Path, target: Path):
+    """The bytes at `target`: a hard link to `stored`, or a copy where a link cannot be made
+    (another filesystem); written under a temporary name, so a target is whole or absent."""
+    if target.exists():
+        return
+    target.parent.mkdir(exist_ok=True)
+    try:
+        os.link(stored, target)
+        return
+    except FileExistsError:
+        return
+    except OSError:
+        pass
+    fd, temp = tempfile.mkstemp(prefix=".publish-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, open(stored, "rb") as source:
+            shutil.copyfileobj(source, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
