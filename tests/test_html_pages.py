@@ -134,3 +134,10 @@ def test_dates_as_themes_print_them(shown, stored):
 def test_comment_dates_come_from_what_the_page_shows(name, first):
     comments = page_from_html((corpus_dir() / "html" / name).read_bytes()).post.comments
     assert comments[0].date == first
+
+
+@pytest.mark.parametrize("markup", ["", b"", "   \n", b"\xef\xbb\xbf"])
+def test_an_empty_page_is_a_page_without_a_post(markup):
+    """lxml refuses an empty document; a saved or scraped page that is empty is simply not a post."""
+    page = page_from_html(markup, "http://blog.example/empty/")
+    assert page.post is None

@@ -79,7 +79,10 @@ def _parsed(text: str, problems: list[Problem]):
     """The document and the problem saying where libxml2 stopped for nesting too deep (or None).
     libxml2's HTML parser reads no DTD and expands no entity but HTML's own (tested)."""
     parser = html.HTMLParser(no_network=True, remove_pis=True, huge_tree=False)
-    doc = html.fromstring(text, parser=parser)
+    try:
+        doc = html.fromstring(text, parser=parser)
+    except etree.ParserError:  # an empty or blank page: read as a page without a post
+        doc = html.Element("html")
     too_deep = next((Problem(f"elements nest deeper than {MAX_DEPTH} levels",
                              "the parser stopped there: the rest of the page was not read", error.line)
                      for error in parser.error_log
