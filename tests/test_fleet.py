@@ -3,6 +3,7 @@ read-only, and stand-in blogs, three of them on one shared host) added, run N at
 by due time, cut into bounded steps, published as one archive. The politeness shared by every
 job is checked on the request times the stand-in recorded, the only timing asserted."""
 import hashlib
+import shutil
 import sqlite3
 import sys
 from pathlib import Path
@@ -239,6 +240,17 @@ def test_publish_brings_each_sites_media_files_once_and_the_reader_shows_them(si
     assert rows(combined, "SELECT count(*) FROM media_uses u JOIN media_urls m ON m.id = u.url_id "
                           "JOIN media_files f ON f.id = m.file_id") == [(3,)]
     assert rows(combined, "PRAGMA foreign_key_check") == []
+    elsewhere = Path("/dev/shm") / f"wparchive-{tmp_path.name}"  # another filesystem: no hard link there
+    if elsewhere.parent.is_dir() and elsewhere.parent.stat().st_dev != tmp_path.stat().st_dev:
+        elsewhere.mkdir()
+        try:
+            assert fleet(folder, "publish", "-o", str(elsewhere / "copy.db")).exit_code == 0
+            for sha in shas:
+                held = elsewhere / "copy.media" / sha[:2] / sha
+                assert held.stat().st_nlink == 1 and hashlib.sha256(held.read_bytes()).hexdigest() == sha
+            assert sorted(p.name for p in (elsewhere / "copy.media").rglob("*") if p.is_file()) == shas
+        finally:
+            shutil.rmtree(elsewhere, ignore_errors=True)
     two.add_post()
     assert run(folder).exit_code == 0
     assert "1 site(s) published" in fleet(folder, "publish").output  # `two` again: its media rows replaced
