@@ -626,7 +626,7 @@ def fleet_remove(urls, folder):
 @click.option("--allow-private", is_flag=True, help="Fetch sites at loopback, private or link-local addresses.")
 @click.option("--budget", default=300.0, show_default=True, type=float, help="Seconds for one sync step of a site.")
 @click.option("--first-budget", default=3600.0, show_default=True, type=float,
-              help="Seconds for a site's first scrape (one step: it cannot resume mid-way).")
+              help="Seconds for a step of a site's first scrape (REST resumes; pages or feed are one step).")
 @broker_option
 @click.option("--queues", type=int, default=None, help="Worker queues sites are hashed to (default 8).")
 @click.option("--no-wait", is_flag=True, help="With --broker: send the steps and return.")
@@ -660,6 +660,28 @@ def fleet_worker(folder, broker, queues, only, concurrency, lock_ttl, visibility
     from .jobs.fleet import work
 
     work(folder, broker, queues, only, concurrency, lock_ttl, visibility_timeout)
+
+
+@fleet.command("beat", short_help="Send the due sites to the workers on a schedule (Celery beat).")
+@fleet_option
+@click.option("--broker", required=True, metavar="redis://HOST:PORT/N", help="The Redis broker.")
+@click.option("--every", "every", default=60.0, show_default=True, type=float,
+              help="Seconds between looks for due sites.")
+@click.option("--delay", default=1.0, show_default=True, type=float, help="Seconds between requests to one host.")
+@click.option("--max-requests", type=int, default=None, help="Stop a site's step after this many requests.")
+@click.option("--allow-private", is_flag=True, help="Fetch sites at loopback, private or link-local addresses.")
+@click.option("--budget", default=300.0, show_default=True, type=float, help="Seconds for one sync step of a site.")
+@click.option("--first-budget", default=3600.0, show_default=True, type=float,
+              help="Seconds for a step of a site's first scrape (REST resumes; pages or feed are one step).")
+@click.option("--queues", type=int, default=None, help="Worker queues sites are hashed to (default 8).")
+def fleet_beat(folder, broker, every, delay, max_requests, allow_private, budget, first_budget, queues):
+    """Celery beat for the fleet, run beside its registry (one per fleet): every --every seconds
+    the sites now due are sent to the `fleet worker`s, and what they reported is recorded.
+    Instead of `fleet run` from cron."""
+    from .fleet.step import StepSettings
+    from .jobs.fleet import beat
+
+    beat(folder, broker, StepSettings(delay, max_requests, allow_private, budget, first_budget), every, queues)
 
 
 @fleet.command("publish", short_help="Build one archive of the whole fleet.")

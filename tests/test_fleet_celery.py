@@ -233,3 +233,39 @@ def test_no_wait_returns_at_once_and_a_later_run_records_the_outcomes(standin, w
     assert len(listed) == 3 and all("last: " in line and " ok\t" in line for line in listed)
     for blog in blogs:
         assert rows(archive_of(folder, blog.base), "SELECT count(*) FROM posts") == [(3,)]
+
+
+def test_beat_sends_the_site_that_is_due_and_not_the_one_that_is_not(standin, workers, tmp_path):
+    """`fleet beat` (Celery beat, ticking every second) beside one worker: the site due at every
+    tick is synced again and again, the one due in an hour is never asked anything."""
+    due, later = standin.blog(), standin.blog()
+    folder = workers.folder
+    fleet(folder, "add", "--every", "0", due.base)
+    fleet(folder, "add", "--every", "3600", later.base)
+    assert fleet(folder, "run", "--delay", "0", "--allow-private").exit_code == 0  # both scraped, here
+    asked_later = len(standin.requests[later.port])
+    workers.start(1)
+    log = open(folder / "beat.log", "wb")
+    beat = subprocess.Popen([sys.executable, "-m", "importer", "fleet", "beat", "--fleet", str(folder), "--broker",
+                             workers.broker, "--every", "1", "--delay", "0", "--allow-private"],
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        for _ in range(600):
+            if runs_of(folder, due.base) >= 3 or beat.poll() is not None:
+                break
+            time.sleep(0.05)
+    finally:
+        os.killpg(beat.pid, signal.SIGTERM)  # the beat process and the beat service it forked
+        try:
+            beat.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(beat.pid, signal.SIGKILL)
+            beat.wait(10)
+    assert runs_of(folder, due.base) >= 3, (folder / "beat.log").read_text()[-3000:]
+    assert runs_of(folder, later.base) == 1 and len(standin.requests[later.port]) == asked_later
+    assert "ok" in fleet(folder, "list").output.split(due.base)[1].splitlines()[0]
+
+
+def runs_of(folder, url) -> int:
+    with Registry(folder) as registry:
+        return registry.conn.execute("SELECT runs FROM sites WHERE url = ?", (url,)).fetchone()[0]

@@ -20,11 +20,13 @@ from celery import Celery
 from ..text import site_key
 from .buckets import RedisBuckets, SiteLock, done_key
 from .registry import archive_name
-from .runner import MAX_STEPS, joined
+from .runner import goes_on, joined
 from .step import Outcome, StepSettings, run_step
 
 STEP = "wparchive.fleet.step"
+TICK = "wparchive.fleet.tick"
 QUEUE_PREFIX = "wparchive.fleet"
+BEAT_QUEUE = f"{QUEUE_PREFIX}.beat"  # the ticks, run by `fleet beat`'s own worker beside the registry
 QUEUES = 8
 LOCK_TTL = 30.0
 VISIBILITY = 900.0  # seconds before an unacknowledged step (its worker died) is delivered again
@@ -74,7 +76,7 @@ def make_app(broker: str, fleet: Path | None = None, lock_ttl: float = LOCK_TTL,
             raise
         if before:
             outcome = joined(Outcome(**before), outcome)
-        if outcome.more and outcome.steps < MAX_STEPS:
+        if goes_on(outcome):
             self.apply_async(args=(url, settings, outcomes, cycle, number + 1, outcome.as_dict(), queue),
                              queue=queue or queue_of(url))
             client.set(done, 1, ex=DONE_FOR)
@@ -85,6 +87,15 @@ def make_app(broker: str, fleet: Path | None = None, lock_ttl: float = LOCK_TTL,
                 both.execute()
         return outcome.status
 
+    @app.task(name=TICK, shared=False)
+    def tick(settings, queues):
+        """Beat's tick: the sites due now sent to the workers, what they reported recorded."""
+        from ..jobs.fleet import enqueue_due
+        from .registry import Registry
+
+        with Registry(fleet) as registry:
+            return len(enqueue_due(app, client, registry, StepSettings(**settings), queues))
+
     return app
 
 
@@ -93,6 +104,18 @@ def send_steps(app: Celery, sites, settings: StepSettings, outcomes: str, cycle:
     for site in sites:
         queue = queue_of(site.url, queues)
         app.tasks[STEP].apply_async(args=(site.url, asdict(settings), outcomes, cycle, 1, None, queue), queue=queue)
+
+
+def start_beat(app: Celery, fleet: Path, every: float, settings: StepSettings, queues: int = QUEUES):
+    """Celery beat sending a tick every `every` seconds, embedded in a worker that runs only the
+    ticks (one process beside the registry); never returns until it is stopped. A tick not run
+    within `every` expires: the next one does its work."""
+    app.conf.beat_schedule = {"due sites": {"task": TICK, "schedule": every, "args": (asdict(settings), queues),
+                                            "options": {"queue": BEAT_QUEUE, "expires": every}}}
+    app.conf.beat_max_loop_interval = max(1.0, min(every, 300.0))
+    app.worker_main(["worker", "--beat", "--schedule", str(fleet / "beat-schedule"), "--pool", "solo",
+                     "--concurrency", "1", "-Q", BEAT_QUEUE, "--loglevel", "INFO", "--without-gossip",
+                     "--without-mingle", "-n", f"beat-{os.getpid()}@%h"])
 
 
 def start_worker(app: Celery, queues: list[str], concurrency: int = 1, name: str | None = None):

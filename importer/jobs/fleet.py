@@ -12,7 +12,7 @@ from ..fleet.step import Outcome, StepSettings
 from ..text import site_key
 from ..web.site_url import checked
 
-__all__ = ["RunSummary", "add_sites", "publish", "remove_sites", "run_fleet", "urls_from_file", "work"]
+__all__ = ["RunSummary", "add_sites", "beat", "enqueue_due", "publish", "remove_sites", "run_fleet", "urls_from_file", "work"]
 
 
 @dataclass
@@ -78,14 +78,11 @@ def run_fleet(folder, settings: StepSettings, jobs: int = 4, broker: str | None 
 
 def _through_broker(registry, broker, settings, wait, queues, say) -> RunSummary:
     from ..fleet.buckets import outcomes_key
-    from ..fleet.celery_app import QUEUES, make_app, send_steps
+    from ..fleet.celery_app import make_app
 
     app, client = _broker(broker, make_app)
     key = outcomes_key(registry.fleet_id)
-    _record_reported(client, registry, key)  # sites a --no-wait run left on the broker
-    sites = registry.due(stale_after=settings.first_budget + MAX_STEPS * settings.budget)
-    send_steps(app, sites, settings, key, uuid.uuid4().hex, queues or QUEUES)
-    registry.mark_queued(sites)
+    sites = enqueue_due(app, client, registry, settings, queues)
     summary = RunSummary(queued=len(sites))
     expected = {site.url_key for site in sites}
     while wait and expected:
@@ -99,6 +96,20 @@ def _through_broker(registry, broker, settings, wait, queues, say) -> RunSummary
             summary.outcomes.append(outcome)
             say(outcome)
     return summary
+
+
+def enqueue_due(app, client, registry, settings: StepSettings, queues: int | None = None) -> list:
+    """Record what the workers reported since the last time (a --no-wait run, beat's last tick),
+    then send each due site's first step to its queue; the sites sent."""
+    from ..fleet.buckets import outcomes_key
+    from ..fleet.celery_app import QUEUES, send_steps
+
+    key = outcomes_key(registry.fleet_id)
+    _record_reported(client, registry, key)
+    sites = registry.due(stale_after=settings.first_budget + MAX_STEPS * settings.budget)
+    send_steps(app, sites, settings, key, uuid.uuid4().hex, queues or QUEUES)
+    registry.mark_queued(sites)
+    return sites
 
 
 def _record_reported(client, registry, key):
@@ -131,6 +142,18 @@ def work(folder, broker: str, queues: int | None = None, only=(), concurrency: i
     app = celery_app.make_app(broker, folder.resolve(), lock_ttl or celery_app.LOCK_TTL,
                               visibility or celery_app.VISIBILITY)
     celery_app.start_worker(app, celery_app.queue_names(queues or celery_app.QUEUES, only), concurrency)
+
+
+def beat(folder, broker: str, settings: StepSettings, every: float, queues: int | None = None):
+    """Run Celery beat for the fleet in `folder` until it is stopped: every `every` seconds the
+    sites now due are sent to the workers (no cron, no `fleet run`)."""
+    from ..fleet import celery_app
+
+    folder = Path(folder)
+    Registry(folder).close()
+    _broker(broker, lambda url: None)
+    app = celery_app.make_app(broker, folder.resolve())
+    celery_app.start_beat(app, folder.resolve(), every, settings, queues or celery_app.QUEUES)
 
 
 def publish(folder, out=None):
