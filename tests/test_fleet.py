@@ -18,7 +18,7 @@ from importer.cli import cli
 from importer.fleet.registry import Registry
 from standin_blogs import StandIn, png
 
-DELAY = 0.3
+DELAY = 0.2
 
 
 def fleet(folder, *args):

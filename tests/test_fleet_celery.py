@@ -29,7 +29,7 @@ redis = pytest.importorskip("redis")
 celery_app = pytest.importorskip("importer.fleet.celery_app")
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server not installed (scripts/test)")
 
-DELAY = 0.3
+DELAY = 0.2
 LOCK_TTL, VISIBILITY = 2, 4  # short, so a dead worker's step comes back within seconds
 
 
