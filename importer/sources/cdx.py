@@ -3,14 +3,13 @@ session: CDX calls spaced (about 20 a minute), capture reads spaced (about 8 a s
 fetcher's delay), Retry-After honoured and a 429 without it waited out for a minute, a refused
 connection (how a block shows) stopping the run, and every CDX listing followed to its end
 through its resume keys, never truncated."""
-import email.utils
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from ..errors import Blocked, BudgetExhausted, FetchError
 from ..web import Fetcher
-from ..web.fetcher import MAX_REDIRECTS, REDIRECTS, Response
+from ..web.fetcher import MAX_REDIRECTS, REDIRECTS, Response, retry_after
 from .captured import Seen
 
 CDX_SPACING = 3.0  # seconds between CDX calls: no more than about 20 a minute
@@ -112,18 +111,7 @@ class Wayback:
         return response
 
     def _wait(self, response: Response, attempt: int) -> float:
-        asked = _retry_after(response.headers.get("retry-after"))
+        asked = retry_after(response.headers.get("retry-after"))
         if asked is not None:
             return asked
         return self.busy_wait if response.status == 429 else 2.0 * 2 ** attempt
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None

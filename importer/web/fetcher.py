@@ -163,7 +163,7 @@ class Fetcher:
             if response.status in (429, 503) or 500 <= response.status < 600:
                 if attempt >= self.retries:
                     return response
-                wait = _retry_after(response.headers.get("retry-after")) if response.status in (429, 503) else None
+                wait = retry_after(response.headers.get("retry-after")) if response.status in (429, 503) else None
                 self.sleep(self._budgeted(url, response.status, wait) if wait is not None else self._backoff(attempt))
                 attempt += 1
                 continue
@@ -365,7 +365,8 @@ def _length(value: str | None) -> int:
     return int(value) if value and value.strip().isdigit() else 0
 
 
-def _retry_after(value: str | None) -> float | None:
+def retry_after(value: str | None) -> float | None:
+    """Seconds a Retry-After header asks for (a number or an HTTP date), None when it says nothing usable."""
     if not value:
         return None
     if value.strip().isdigit():
