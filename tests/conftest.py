@@ -23,7 +23,8 @@ def _shared() -> Path:
     return next((c for c in candidates if (c / "corpus").is_dir()), candidates[0])
 
 
-CORPUS = _shared() / "corpus"
+SHARED = _shared()
+CORPUS = SHARED / "corpus"
 
 
 def corpus_dir() -> Path:

@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import HERE, WORDPRESS, wordpress_export, wordpress_url
+from conftest import HERE, SHARED, WORDPRESS, wordpress_export, wordpress_url
 from importer import connect
 
-PEERS = HERE.parent.parent / "shared" / "peers"
+PEERS = SHARED / "peers"
 PLUGIN = PEERS / "wordpress-importer"
 HARNESS = HERE / "wordpress"
 
