@@ -26,6 +26,17 @@ class QuietHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up first, as timeout tests want
 
+    def drip(self, data: bytes, pause: float) -> bool:
+        """Write `data` a byte at a time, `pause` seconds apart; False when the client hung up first."""
+        try:
+            for byte in data:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(pause)
+        except (BrokenPipeError, ConnectionResetError):
+            return False
+        return True
+
 
 def wait_until_serving(process, port: int, tries: int = 300):
     """Until the Datasette started as `process` answers on `port` (its stderr if it dies first)."""

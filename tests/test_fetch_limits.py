@@ -50,12 +50,7 @@ class Hostile(QuietHandler):
             self.send(200, b"page")
 
     def drip(self, data: bytes):
-        try:
-            for byte in data:
-                self.wfile.write(bytes([byte]))
-                self.wfile.flush()
-                time.sleep(DRIP)
-        except (BrokenPipeError, ConnectionResetError):
+        if not super().drip(data, DRIP):
             HUNG_UP.set()
 
 

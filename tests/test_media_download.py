@@ -3,7 +3,6 @@ Content-Lengths that lie both ways, HTML served as a .jpg, redirects off the all
 gone (404, 410), 429 with Retry-After, 304 revalidation and a transfer killed part-way; whatever
 goes wrong, nothing is left in the media folder that could pass for a file."""
 import io
-import time
 
 import pytest
 from PIL import Image
@@ -41,7 +40,7 @@ class Faulty(QuietHandler):
             self.validated(PHOTO)
         elif path == "/drip.jpg":
             self.head_only(200, 400)
-            self.drip(b"x" * 400)
+            self.drip(b"x" * 400, DRIP)
         elif path == "/endless.bin":
             self.send_response(200)
             self.send_header("Connection", "close")
@@ -93,14 +92,6 @@ class Faulty(QuietHandler):
         self.send_header("Content-Length", str(length))
         self.end_headers()
 
-    def drip(self, data: bytes):
-        try:
-            for byte in data:
-                self.wfile.write(bytes([byte]))
-                self.wfile.flush()
-                time.sleep(DRIP)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
 
     def endless(self):
         chunk = b"z" * 65536
