@@ -6,15 +6,13 @@ from datasette import hookimpl
 from markupsafe import Markup
 
 from .access import add_templates
-from .cells import search_box, short_cell, table_views
+from .cells import field, search_box, short_cell, table_views
 from .media import archived_copies
 from .media import routes as media_routes
 from .private import HIDE_SETTING, hide_private_columns
 from .reader import reader_routes
 from .sanitise import sanitised
 from .search import search_routes
-
-__all__ = ["sanitised"]  # the reader's pages: plugin.sanitised(html, media=lookup)
 
 HTML_COLUMNS = {("posts", "content"), ("comments", "content"), ("post_versions", "content"),
                 ("comment_versions", "content"), (None, "content")}
@@ -27,20 +25,10 @@ def render_cell(row, value, column, table, database, datasette):
         return short
     if (table, column) in HTML_COLUMNS and isinstance(value, str) and ("<" in value or "&" in value):
         async def rendered():
-            copies = await archived_copies(datasette, database, value, _site_of(row))
+            copies = await archived_copies(datasette, database, value, field(row, "site_id"))
             return Markup(f'<div class="wparchive-html">{sanitised(value, copies.get)}</div>')
         return rendered
     return None
-
-
-def _site_of(row):
-    """The row's site_id when it has one (posts, comments; Datasette 1.0 hands a foreign key over
-    as {"value", "label"}); a query's rows may not."""
-    try:
-        site = row["site_id"]
-    except (IndexError, KeyError, TypeError):
-        return None
-    return site.get("value") if isinstance(site, dict) else site
 
 
 @hookimpl
