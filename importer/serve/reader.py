@@ -35,11 +35,13 @@ def reader_routes() -> list:
     ]
 
 
-async def archive(datasette, request, table: str = "posts"):
-    """The served archive (the first database holding posts and comments), if the actor may read it."""
+async def archive(datasette, request, *tables: str, holding: str = "posts"):
+    """The served archive (the first database holding `holding` and comments), if the actor may
+    read each of `tables` (posts when none is named)."""
     for name, db in datasette.databases.items():
-        if not name.startswith("_") and await db.table_exists("posts") and await db.table_exists("comments"):
-            await ensure_can_read(datasette, request.actor, name, table)
+        if not name.startswith("_") and await db.table_exists(holding) and await db.table_exists("comments"):
+            for table in tables or ("posts",):
+                await ensure_can_read(datasette, request.actor, name, table)
             return db
     raise NotFound("No wparchive archive is being served")
 

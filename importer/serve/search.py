@@ -13,14 +13,12 @@ import asyncio
 from functools import partial
 
 from datasette import hookimpl
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from ..archive.search_text import ELLIPSIS, MARK_CLOSE, MARK_OPEN, match_query, readable
-from .access import ensure_can_read
 from .queries import rows
-
-BASE = "/-/wparchive"  # the reader's prefix (serve/reader.py, which imports the plugin this module is part of)
+from .reader import BASE, archive
 
 PAGE_SIZE = 20
 SNIPPET_TOKENS = 24
@@ -44,7 +42,7 @@ async def search_page(datasette, request):
     query = request.args.get("q", "").strip()
     page = request.args.get("page", "")
     page = max(int(page), 1) if page.isdigit() else 1
-    db = await _archive(datasette, request.actor)
+    db = await archive(datasette, request, "posts", "comments", holding="posts_fts")  # its search index
     found = await _found(db, query, page) if query else {}
     context = {"reader": datasette.urls.path(BASE), "q": query, "page": page, "database": db.name,
                "has_next": any(len(hits) > PAGE_SIZE for hits in found.values()),
@@ -57,16 +55,6 @@ async def _found(db, query: str, page: int) -> dict[str, list[dict]]:
     time is FTS5 ranking every match of each kind."""
     hits = await asyncio.gather(*(db.execute_fn(partial(find, query=query, page=page)) for find in FINDERS.values()))
     return dict(zip(FINDERS, hits))
-
-
-async def _archive(datasette, actor):
-    """The served archive whose search index this is, if the actor may read its posts and comments."""
-    for name, db in datasette.databases.items():
-        if not name.startswith("_") and await db.table_exists("posts_fts") and await db.table_exists("comments"):
-            for table in ("posts", "comments"):
-                await ensure_can_read(datasette, actor, name, table)
-            return db
-    raise NotFound("No wparchive archive is being served")
 
 
 def results(conn, query: str, page: int) -> dict[str, list[dict]]:
