@@ -15,13 +15,13 @@ from urllib.parse import parse_qsl, unquote, urlencode
 
 from markupsafe import Markup, escape
 
+from .reader import BASE
 from .settings import source
 
 EXCERPT_CHARS = 140
 _SCAN_CHARS = 4000  # enough markup to find the first words of even a block-heavy post
 _MARKUP = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<[^>]*>|\[/?[A-Za-z_][\w-]*(?:\s[^\]]*)?\]",
                      re.S | re.I)
-READER = "/-/wparchive"
 TEXT_TABLES = ("posts", "comments", "sites")
 request_path: ContextVar[str] = ContextVar("wparchive_request_path", default="")
 
@@ -98,7 +98,7 @@ def excerpt(value: str, limit: int = EXCERPT_CHARS) -> str:
 
 
 def post_path(post_id) -> str:
-    return f"{READER}/posts/{int(post_id)}"
+    return f"{BASE}/posts/{int(post_id)}"
 
 
 def comment_path(post_id, wp_id) -> str:
@@ -135,7 +135,7 @@ def table_cell(row, value, column: str, table: str) -> Markup | None:
 def reader_link(row, value, column: str, table: str) -> Markup | None:
     """The cell that opens the row's reader page: a post's or site's title, a comment's wp_id."""
     if table in ("posts", "sites") and column == "title" and isinstance(field(row, "id"), int):
-        href = post_path(field(row, "id")) if table == "posts" else f"{READER}/sites/{int(field(row, 'id'))}"
+        href = post_path(field(row, "id")) if table == "posts" else f"{BASE}/sites/{int(field(row, 'id'))}"
         return link(href, value or "(untitled)")
     post_id = field(row, "post_id")
     if table == "comments" and column == "wp_id" and isinstance(value, int) and isinstance(post_id, int):
