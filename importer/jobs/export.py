@@ -40,7 +40,7 @@ def export_archive(db_path, *, site: str | None = None, output: Path | None = No
         if version == LATEST:
             check_shape(conn, str(db_path))
         sites = _chosen(conn, db_path, site, output)
-        _known_statuses(conn, db_path, options.statuses)
+        _known_statuses(conn, options.statuses)
         if out_dir:
             _made(Path(out_dir))
         report = ExportReport()
@@ -89,14 +89,14 @@ def _chosen(conn, db_path, site: str | None, output) -> list[dict]:
 _CORE_STATUSES = ("publish", "future", "draft", "pending", "private", "trash", "inherit", "auto-draft")
 
 
-def _known_statuses(conn, db_path, statuses: tuple[str, ...] | None):
+def _known_statuses(conn, statuses: tuple[str, ...] | None):
     """A --status that names no status (a typo) would export an empty site without a word."""
-    known = set(_CORE_STATUSES) | set(read.post_statuses(conn))
-    unknown = [s for s in statuses or () if s not in known]
+    held = read.post_statuses(conn)
+    unknown = [s for s in statuses or () if s not in _CORE_STATUSES and s not in held]
     if unknown:
         raise InputError("--status", f"no such status {', '.join(unknown)} "
                                      f"(WordPress's: {', '.join(_CORE_STATUSES[:5])}; "
-                                     f"this archive's: {', '.join(read.post_statuses(conn)) or 'none'})")
+                                     f"this archive's: {', '.join(held) or 'none'})")
 
 
 def _file_name(site: dict) -> str:
