@@ -51,6 +51,7 @@ class SiteWriter:
     def __init__(self, conn, site: dict, options: Options, progress=None):
         self.conn, self.site, self.options, self.progress = conn, site, options, progress
         self.report = SiteExport(site["url"] or site["url_key"])
+        self.url = site["url"] or "http://" + site["url_key"]  # the channel's link; items' links fall back on it
         self.logins: dict[int, str] = {}
         self.author_ids: dict[int, int] = {}  # archive author id -> wp:author_id (one made up when unknown)
         self.unnumbered: dict[int, int] = {}
@@ -103,8 +104,7 @@ class SiteWriter:
 
     def _channel(self, xf):
         """The channel's own fields, one a line (authors, terms and items are one a line too)."""
-        site = self.site
-        url = site["url"] or ("http://" + site["url_key"])
+        site, url = self.site, self.url
         for tag, value, text in (("title", site["title"], True), ("link", url, False),
                                  ("description", site["description"], True), ("language", site["language"], False),
                                  (WP + "wxr_version", "1.2", False),
@@ -215,7 +215,7 @@ class SiteWriter:
     def _item(self, xf, post):
         wp_id = self._wp_id(post["id"], post["wp_id"])
         where = f"post {wp_id}"
-        base = (self.site["url"] or "http://" + self.site["url_key"]).rstrip("/")
+        base = self.url.rstrip("/")
         content, attachment_url = _as_written(post), post["attachment_url"]
         if self.options.rewrite_url:
             content = self.options.rewrite_url.content(content)
