@@ -79,7 +79,7 @@ class FreshLoad(Upserts):
             self.conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         for name, _ in secondary_indexes():
             self.conn.execute(f"DROP INDEX IF EXISTS {name}")
-        _fts_automerge(self.conn, BULK_AUTOMERGE)
+        fts_automerge(self.conn, BULK_AUTOMERGE)
 
     def write(self, table, sql, rows):
         """Plain INSERTs; each row takes the next id. A row the input gives twice hands the rest
@@ -117,7 +117,7 @@ class FreshLoad(Upserts):
             self._index_new_rows()
         for statement in statements(schema_text("fts.sql")):
             self.conn.execute(statement)
-        _fts_automerge(self.conn, DEFAULT_AUTOMERGE)
+        fts_automerge(self.conn, DEFAULT_AUTOMERGE)
         for _, statement in secondary_indexes():
             self.conn.execute(statement)
 
@@ -126,7 +126,7 @@ class FreshLoad(Upserts):
             self.conn.execute("PRAGMA journal_mode = WAL")
 
 
-def _fts_automerge(conn, segments: int):
+def fts_automerge(conn, segments: int):
     """How many index segments FTS5 lets pile up before merging them. A bulk load merges less
     often (a quarter less FTS time at 1 GB); the default comes back for the small updates after."""
     for table in ("posts_fts", "comments_fts"):

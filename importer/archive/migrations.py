@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import NewerSchemaError
-from .bulk import DEFAULT_AUTOMERGE
+from .bulk import DEFAULT_AUTOMERGE, FTS_TRIGGERS, fts_automerge
 from .clock import now_utc
 from .schema import schema_sql, schema_text, statements
 from .search_index import rebuild, store_derived
@@ -55,15 +55,18 @@ def _search_every_language(conn):
     """The search index holds the derived text that finds words inside CJK text (schema/fts.sql):
     the old index and its triggers go, the new ones come from fts.sql and are filled from the rows,
     with the merge setting a bulk load leaves."""
+    _drop_fts_triggers(conn)
     for table in ("posts", "comments"):
-        for event in ("insert", "delete", "update"):
-            conn.execute(f"DROP TRIGGER IF EXISTS {table}_fts_{event}")
         conn.execute(f"DROP TABLE IF EXISTS {table}_fts")
     for statement in statements(schema_text("fts.sql")):
         conn.execute(statement)
     rebuild(conn)
-    for table in ("posts", "comments"):
-        conn.execute(f"INSERT INTO {table}_fts ({table}_fts, rank) VALUES ('automerge', ?)", (DEFAULT_AUTOMERGE,))
+    fts_automerge(conn, DEFAULT_AUTOMERGE)
+
+
+def _drop_fts_triggers(conn):
+    for trigger in FTS_TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
 
 
 def _captures(conn):
@@ -85,10 +88,9 @@ def _search_text_stored(conn):
     if conn.execute("SELECT 1 FROM sqlite_master WHERE type IN ('view', 'trigger') "
                     "AND sql LIKE '%wparchive_search_text(%'").fetchone() is None:
         return
+    _drop_fts_triggers(conn)
     for table in ("posts", "comments"):
         conn.execute(f"DROP VIEW IF EXISTS {table}_search_text")
-        for event in ("insert", "delete", "update"):
-            conn.execute(f"DROP TRIGGER IF EXISTS {table}_fts_{event}")
     for statement in statements(schema_text("fts.sql")):
         conn.execute(statement)
     store_derived(conn)
