@@ -1,5 +1,5 @@
 """A real Datasette serving an archive, and Debian's Chromium driven headless through Playwright, for
-the tests that look at pages as a reader's browser renders them (test_browser.py, test_search.py)
+the tests that look at pages as a reader's browser renders them (test_browser.py, test_reader.py)
 and for scripts/screenshot."""
 import os
 import shutil

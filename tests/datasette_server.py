@@ -1,5 +1,5 @@
 """A real Datasette serving an archive, once for each Datasette the plugin supports (0.65, the
-system one, and 1.0 in .venvs/datasette1), for the tests of the pages we serve (test_reader,
+system one, and 1.0 in .venvs/datasette1), for the tests of the pages we serve (test_reader, test_search,
 test_browser, test_media_serve); and a small real PNG for those tests to archive and load."""
 import struct
 import sys

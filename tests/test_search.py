@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from browser import DATASETTE1, datasette
 from conftest import WXR_HEAD, comment, corpus_dir, corpus_stats, item, run_import, wxr
-from local_servers import wait_until_serving
+from datasette_server import DATASETTES, served
 from importer import connect
 from importer.archive.bulk import FTS_BATCH
 from importer.archive.search_text import CJK_RUN, indexed, match_query, readable
@@ -320,18 +319,9 @@ def test_the_search_page_results_link_to_the_reader(conn):
     assert found["comments"] and all("役割" in "".join(t for t, _ in readable(hit["snippet"])) for hit in found["comments"])
 
 
-def pythons():
-    yield pytest.param(None, id="datasette-0.65")
-    yield pytest.param(DATASETTE1, id="datasette-1.0")
-
-
-@pytest.fixture(scope="module", params=list(pythons()))
-def served(request, corpus_archive):
-    import sys
-    python = request.param or Path(sys.executable)
-    if not python.exists():
-        pytest.skip(f"{python} not installed (scripts/test installs it)")
-    with datasette(corpus_archive, python, wait=wait_until_serving) as base:
+@pytest.fixture(scope="module", params=DATASETTES)
+def server(request, corpus_archive):
+    with served(request.param, corpus_archive) as base:
         yield base
 
 
@@ -341,16 +331,16 @@ def box(base: str, table: str, **params) -> list[dict]:
     return response.json()
 
 
-def test_datasettes_search_box_finds_words_inside_cjk_text(served):
-    assert TITLE in [row["title"] for row in box(served, "posts", _search="コントローラー")]
-    assert TITLE in [row["title"] for row in box(served, "posts", _search_title="役割")]
-    assert box(served, "posts", _search="ーラコ") == []
-    assert box(served, "comments", _search="役割")
-    assert {row["title"] for row in box(served, "posts", _search='"Template: Comments"')} >= {"Template: Comments"}
+def test_datasettes_search_box_finds_words_inside_cjk_text(server):
+    assert TITLE in [row["title"] for row in box(server, "posts", _search="コントローラー")]
+    assert TITLE in [row["title"] for row in box(server, "posts", _search_title="役割")]
+    assert box(server, "posts", _search="ーラコ") == []
+    assert box(server, "comments", _search="役割")
+    assert {row["title"] for row in box(server, "posts", _search='"Template: Comments"')} >= {"Template: Comments"}
 
 
-def test_the_search_page_lists_marked_hits(served):
-    page = requests.get(f"{served}/-/wparchive/search", params={"q": "コントローラー"}, timeout=10)
+def test_the_search_page_lists_marked_hits(server):
+    page = requests.get(f"{server}/-/wparchive/search", params={"q": "コントローラー"}, timeout=10)
     assert page.status_code == 200
     assert re.search(r'<a class="result-link" href="/-/wparchive/posts/\d+">'
                      r"<mark>コントローラー</mark>の役割とは</a>", page.text)
