@@ -56,9 +56,9 @@ class MediaTree:
         new = self.url(old)
         stem, dot, extension = old.rpartition(".")
         if new != old and stem.endswith("-scaled"):
-            original = self.url(f"{stem[:-len('-scaled')]}.{extension}")
-            if original in self.moved.values():
-                return original
+            original = f"{stem[:-len('-scaled')]}.{extension}"
+            if original in self.moved:
+                return self.moved[original]
         return new
 
     def content(self, html: str) -> str:
