@@ -10,7 +10,6 @@ the median is reported (client-side on 127.0.0.1, so server time plus a loopback
 """
 import argparse
 import platform
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -23,6 +22,8 @@ import requests
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "tests"))  # the free-port helper the served tests use
+from browser import free_port  # noqa: E402
 from generate_wxr import generate  # noqa: E402
 
 OUT = HERE / "out" / "reader"
@@ -51,12 +52,6 @@ def build(posts: int) -> Path:
     partial.rename(db)
     big.unlink()
     return db
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pages(db: Path) -> dict[str, str]:
