@@ -8,20 +8,17 @@ the columns schema/metadata.json lists as default_hidden (content_text, provenan
 columns) unless the user chose columns, with its html_defaults (fewer rows, no facet suggestions):
 a page then fits a screen and comes quickly on a large archive.
 """
-import html
-import re
 from contextvars import ContextVar
 from urllib.parse import parse_qsl, unquote, urlencode
 
 from markupsafe import Markup, escape
 
+from ..text import html_to_text
 from .reader import BASE
 from .settings import source
 
 EXCERPT_CHARS = 140
 _SCAN_CHARS = 4000  # enough markup to find the first words of even a block-heavy post
-_MARKUP = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<[^>]*>|\[/?[A-Za-z_][\w-]*(?:\s[^\]]*)?\]",
-                     re.S | re.I)
 TEXT_TABLES = ("posts", "comments", "sites")
 request_path: ContextVar[str] = ContextVar("wparchive_request_path", default="")
 
@@ -90,7 +87,7 @@ def field(row, name: str):
 
 def excerpt(value: str, limit: int = EXCERPT_CHARS) -> str:
     """The first words of HTML as plain text, cut at a word boundary."""
-    text = " ".join(html.unescape(_MARKUP.sub(" ", value[:_SCAN_CHARS])).split())
+    text = html_to_text(value[:_SCAN_CHARS])
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
