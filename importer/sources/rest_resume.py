@@ -13,6 +13,7 @@ import json
 
 from ..errors import BudgetExhausted
 from ..model import Comment, Post, Problem, Site, SyncState
+from . import rest
 from .feeds import comments_feed_url
 from .pages import changed_since, validators
 
@@ -22,17 +23,15 @@ RESUME = "scrape_resume"  # sync_state key; '' once the scrape is complete
 def resumable(site, api):
     """The records of a first scrape from the saved point (or the start), saving the point
     when the budget cuts it."""
-    from . import rest
-
     point = json.loads(site.state.get(RESUME) or "null")
     listed = set()  # comments this step lists: their pages' copies are not hidden ones
     try:
         if point is None:
-            point = yield from _start(site, api, rest)
+            point = yield from _start(site, api)
         else:
             yield Site(url=site.url)
-        yield from _listings(site, api, point, rest, listed)
-        yield from _post_pages(site, point, rest, site.known.comments | listed)
+        yield from _listings(site, api, point, listed)
+        yield from _post_pages(site, point, site.known.comments | listed)
     except BudgetExhausted:
         if point is not None:
             yield SyncState({RESUME: json.dumps(point, sort_keys=True)})
@@ -40,7 +39,7 @@ def resumable(site, api):
     yield SyncState({**point["state"], "cursors": json.dumps(point["newest"], sort_keys=True), RESUME: ""})
 
 
-def _start(site, api, rest):
+def _start(site, api):
     """The gate, the index, users, terms and post types, as a first scrape reads them; the
     point to go on from (none is saved if the budget runs out before these are read)."""
     gate = comments_feed_url(site.url)
@@ -58,7 +57,7 @@ def _start(site, api, rest):
     return {"state": state, "types": types, "listed": [], "page": 1, "newest": {}, "pages": [], "read": 0}
 
 
-def _listings(site, api, point, rest, listed: set):
+def _listings(site, api, point, listed: set):
     """Every type's listing, then comments, each from the page the point names, less one: a
     post deleted meanwhile would shift the listing's pages by one and hide an item."""
     terms = dict(site.known.terms)  # what earlier steps wrote, and this one
@@ -70,10 +69,10 @@ def _listings(site, api, point, rest, listed: set):
         if name == "comments":
             records = rest._comments(api, None, set(site.known.comments), paging)
         else:
-            records = (_named(post, ids, terms, rest) for post, ids in
+            records = (_named(post, ids, terms) for post, ids in
                        rest._posts(api, name, point["types"][name], None, paging))
         for record in records:
-            _note(point, record, rest)
+            _note(point, record)
             if isinstance(record, Comment):
                 listed.add(record.wp_id)
             yield record
@@ -81,13 +80,13 @@ def _listings(site, api, point, rest, listed: set):
         point["page"] = 1
 
 
-def _named(post, term_ids, terms, rest):
+def _named(post, term_ids, terms):
     if not isinstance(post, Problem):
         rest._name_terms(post, term_ids, terms)
     return post
 
 
-def _note(point, record, rest):
+def _note(point, record):
     """The cursors a complete scrape ends with, and the posts whose pages are read last."""
     if isinstance(record, (Post, Comment)) and (rest._moment(record) or "") > point["newest"].get(rest._cursor(record), ""):
         point["newest"][rest._cursor(record)] = rest._moment(record)
@@ -96,7 +95,7 @@ def _note(point, record, rest):
             point["pages"].append([record.wp_id, record.url])
 
 
-def _post_pages(site, point, rest, known: set):
+def _post_pages(site, point, known: set):
     """The pingbacks and trackbacks of each post's page, from the first page not read yet."""
     if not site.pages:
         return
