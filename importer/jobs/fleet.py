@@ -80,7 +80,8 @@ def _through_broker(registry, broker, settings, wait, queues, say) -> RunSummary
     from ..fleet.buckets import outcomes_key
     from ..fleet.celery_app import make_app
 
-    app, client = _broker(broker, make_app)
+    client = _answering(broker)
+    app = make_app(broker)
     key = outcomes_key(registry.fleet_id)
     sites = enqueue_due(app, client, registry, settings, queues)
     summary = RunSummary(queued=len(sites))
@@ -117,8 +118,8 @@ def _record_reported(client, registry, key):
         registry.record(Outcome.from_json(reported))
 
 
-def _broker(broker: str, make_app):
-    """The Celery app and a Redis client for `broker`, which must answer."""
+def _answering(broker: str):
+    """A Redis client for `broker`, which must answer."""
     import redis
 
     if not broker.startswith(("redis://", "rediss://", "unix://")):
@@ -128,7 +129,7 @@ def _broker(broker: str, make_app):
         client.ping()
     except redis.RedisError as error:
         raise SetupError(broker, f"the broker does not answer ({error})") from None
-    return make_app(broker), client
+    return client
 
 
 def work(folder, broker: str, queues: int | None = None, only=(), concurrency: int = 1,
@@ -138,7 +139,7 @@ def work(folder, broker: str, queues: int | None = None, only=(), concurrency: i
 
     folder = Path(folder)
     Registry(folder).close()  # the folder exists and is a fleet
-    _broker(broker, lambda url: None)
+    _answering(broker)
     app = celery_app.make_app(broker, folder.resolve(), lock_ttl or celery_app.LOCK_TTL,
                               visibility or celery_app.VISIBILITY)
     celery_app.start_worker(app, celery_app.queue_names(queues or celery_app.QUEUES, only), concurrency)
@@ -151,7 +152,7 @@ def beat(folder, broker: str, settings: StepSettings, every: float, queues: int 
 
     folder = Path(folder)
     Registry(folder).close()
-    _broker(broker, lambda url: None)
+    _answering(broker)
     app = celery_app.make_app(broker, folder.resolve())
     celery_app.start_beat(app, folder.resolve(), every, settings, queues or celery_app.QUEUES)
 
