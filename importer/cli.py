@@ -565,6 +565,22 @@ def broker_option(command):
                         help="Run the steps on Celery workers through this Redis broker.")(command)
 
 
+def step_options(command):
+    """What each site's step is given (StepSettings), for `fleet run` and `fleet beat`."""
+    options = [
+        click.option("--delay", default=1.0, show_default=True, type=float,
+                     help="Seconds between requests to one host, across all sites on it."),
+        click.option("--max-requests", type=int, default=None, help="Stop a site's step after this many requests."),
+        click.option("--allow-private", is_flag=True, help="Fetch sites at loopback, private or link-local addresses."),
+        click.option("--budget", default=300.0, show_default=True, type=float, help="Seconds for one sync step of a site."),
+        click.option("--first-budget", default=3600.0, show_default=True, type=float,
+                     help="Seconds for a step of a site's first scrape (REST resumes; pages or feed are one step)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @cli.group(short_help="Archive many sites: a folder of archives kept in sync.")
 def fleet():
     """A fleet: one archive file per site in a folder, synced by due time on this machine
@@ -620,13 +636,7 @@ def fleet_remove(urls, folder):
 @fleet.command("run", short_help="Sync every due site.")
 @fleet_option
 @click.option("--jobs", "-j", default=4, show_default=True, help="Sites in flight at once (without --broker).")
-@click.option("--delay", default=1.0, show_default=True, type=float,
-              help="Seconds between requests to one host, across all sites on it.")
-@click.option("--max-requests", type=int, default=None, help="Stop a site's step after this many requests.")
-@click.option("--allow-private", is_flag=True, help="Fetch sites at loopback, private or link-local addresses.")
-@click.option("--budget", default=300.0, show_default=True, type=float, help="Seconds for one sync step of a site.")
-@click.option("--first-budget", default=3600.0, show_default=True, type=float,
-              help="Seconds for a step of a site's first scrape (REST resumes; pages or feed are one step).")
+@step_options
 @broker_option
 @click.option("--queues", type=int, default=None, help="Worker queues sites are hashed to (default 8).")
 @click.option("--no-wait", is_flag=True, help="With --broker: send the steps and return.")
@@ -667,12 +677,7 @@ def fleet_worker(folder, broker, queues, only, concurrency, lock_ttl, visibility
 @click.option("--broker", required=True, metavar="redis://HOST:PORT/N", help="The Redis broker.")
 @click.option("--every", "every", default=60.0, show_default=True, type=float,
               help="Seconds between looks for due sites.")
-@click.option("--delay", default=1.0, show_default=True, type=float, help="Seconds between requests to one host.")
-@click.option("--max-requests", type=int, default=None, help="Stop a site's step after this many requests.")
-@click.option("--allow-private", is_flag=True, help="Fetch sites at loopback, private or link-local addresses.")
-@click.option("--budget", default=300.0, show_default=True, type=float, help="Seconds for one sync step of a site.")
-@click.option("--first-budget", default=3600.0, show_default=True, type=float,
-              help="Seconds for a step of a site's first scrape (REST resumes; pages or feed are one step).")
+@step_options
 @click.option("--queues", type=int, default=None, help="Worker queues sites are hashed to (default 8).")
 def fleet_beat(folder, broker, every, delay, max_requests, allow_private, budget, first_budget, queues):
     """Celery beat for the fleet, run beside its registry (one per fleet): every --every seconds
