@@ -22,8 +22,7 @@ DELAY = 0.2
 
 
 def fleet(folder, *args):
-    result = CliRunner().invoke(cli, ["fleet", *args, "--fleet", str(folder)], catch_exceptions=False)
-    return result
+    return CliRunner().invoke(cli, ["fleet", *args, "--fleet", str(folder)], catch_exceptions=False)
 
 
 def run(folder, *args):
@@ -42,8 +41,7 @@ def archive_of(folder, url) -> Path:
 
 def spans(standin, blogs):
     """(first, last) request time of each blog, from the stand-in's records."""
-    return [(min(t), max(t)) for t in ([moment for moment, path in standin.requests[blog.port]
-                                        if path.startswith(blog.prefix)] for blog in blogs)]
+    return [(min(t), max(t)) for t in (standin.times(blog.port, blog.prefix) for blog in blogs)]
 
 
 def assert_spaced(times, delay):

@@ -15,15 +15,15 @@ import uuid
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from conftest import wordpress_url
-from importer.cli import cli
+from importer.fleet.buckets import lock_key, outcomes_key
 from importer.fleet.registry import Registry
 from importer.fleet.step import StepSettings
 from importer.jobs.fleet import run_fleet
+from importer.text import site_key
 from standin_blogs import StandIn
-from test_fleet import archive_of, assert_spaced, rows
+from test_fleet import archive_of, assert_spaced, fleet, rows
 
 redis = pytest.importorskip("redis")
 celery_app = pytest.importorskip("importer.fleet.celery_app")
@@ -124,10 +124,6 @@ def standin():
         yield blogs
 
 
-def fleet(folder, *args):
-    return CliRunner().invoke(cli, ["fleet", *args, "--fleet", str(folder)], catch_exceptions=False)
-
-
 def settings(**changes) -> StepSettings:
     return StepSettings(**{"delay": DELAY, "allow_private": True, **changes})
 
@@ -163,14 +159,20 @@ def test_every_site_archived_by_two_workers_in_parallel_with_the_shared_host_spa
     assert {blog.port: len(standin.requests[blog.port]) for blog in own[1:]} == before
 
 
-def test_a_site_never_runs_in_two_workers_at_once(standin, workers, client):
-    standin.latency = 0.02
-    blog = standin.blog(posts=20, comments=1)
-    folder = workers.folder
-    fleet(folder, "add", blog.base)
+def one_blog_on_two_workers(standin, workers, latency: float, posts: int, comments: int):
+    """A blog answering each request after `latency`, added to the fleet, and two workers started."""
+    standin.latency = latency
+    blog = standin.blog(posts=posts, comments=comments)
+    fleet(workers.folder, "add", blog.base)
     workers.start(2)
+    return blog
+
+
+def test_a_site_never_runs_in_two_workers_at_once(standin, workers, client):
+    blog = one_blog_on_two_workers(standin, workers, latency=0.02, posts=20, comments=1)
+    folder = workers.folder
     with Registry(folder) as registry:
-        site, key = registry.site(blog.base), f"wparchive:fleet:{registry.fleet_id}:outcomes"
+        site, key = registry.site(blog.base), outcomes_key(registry.fleet_id)
     app = celery_app.make_app(workers.broker)
     for _ in range(2):  # the same site sent twice at once, as two overlapping runs would
         celery_app.send_steps(app, [site], settings(delay=0.05), key, uuid.uuid4().hex)
@@ -183,16 +185,13 @@ def test_a_site_never_runs_in_two_workers_at_once(standin, workers, client):
 
 
 def test_a_worker_killed_mid_step_has_its_step_finished_by_the_other_without_duplicates(standin, workers, client):
-    standin.latency = 0.05
-    blog = standin.blog(posts=40, comments=2)
+    blog = one_blog_on_two_workers(standin, workers, latency=0.05, posts=40, comments=2)
     folder = workers.folder
-    fleet(folder, "add", blog.base)
-    workers.start(2)
     outcomes = []
     waiting = threading.Thread(target=lambda: outcomes.append(run_fleet(folder, settings(delay=0.05),
                                                                         broker=workers.broker)))
     waiting.start()
-    lock = f"wparchive:fleet:lock:{blog.base.split('//')[1].rstrip('/')}"
+    lock = lock_key(site_key(blog.base))
     for _ in range(400):
         holder = client.get(lock)
         if holder and len(standin.requests[blog.port]) >= 10:
@@ -222,7 +221,7 @@ def test_no_wait_returns_at_once_and_a_later_run_records_the_outcomes(standin, w
     sent = fleet(folder, "run", "--broker", workers.broker, "--no-wait", "--delay", "0.05", "--allow-private")
     assert sent.exit_code == 0 and sent.output == "3 site(s) sent to the workers; not waiting\n"
     with Registry(folder) as registry:
-        key = f"wparchive:fleet:{registry.fleet_id}:outcomes"
+        key = outcomes_key(registry.fleet_id)
     for _ in range(600):
         if client.llen(key) == 3:
             break
