@@ -212,7 +212,7 @@ def _fetcher(url, delay, max_requests, ignore_robots, allow_private=True):
     return Fetcher(url, delay=delay, max_requests=max_requests, robots=not ignore_robots, allow_private=allow_private)
 
 
-def _moment(ctx, param, value):
+def _cdx_moment(ctx, param, value):
     """A CDX moment: 4 to 14 digits (YYYY, YYYYMMDD, YYYYMMDDhhmmss)."""
     if value is not None and not (value.isdigit() and 4 <= len(value) <= 14):
         raise click.BadParameter(f"{value!r} is not YYYYMMDD or YYYYMMDDhhmmss")
@@ -227,8 +227,8 @@ def _moment(ctx, param, value):
 @click.option("--no-pages", is_flag=True, help="With the REST API, skip reading post pages for pingbacks.")
 @click.option("--wayback-url", default="https://web.archive.org", show_default=True,
               help="--via wayback: the web archive's base URL (its CDX index and raw captures).")
-@click.option("--from", "since", callback=_moment, help="--via wayback: captures from this moment (YYYYMMDD[hhmmss]).")
-@click.option("--to", "until", callback=_moment, help="--via wayback: captures up to this moment (YYYYMMDD[hhmmss]).")
+@click.option("--from", "since", callback=_cdx_moment, help="--via wayback: captures from this moment (YYYYMMDD[hhmmss]).")
+@click.option("--to", "until", callback=_cdx_moment, help="--via wayback: captures up to this moment (YYYYMMDD[hhmmss]).")
 @click.option("--captures", type=click.IntRange(min=1), help="--via wayback: at most the N newest captures of each URL.")
 @media_flag
 @fetcher_options
@@ -611,12 +611,12 @@ def fleet_list(folder):
 
     with Registry(folder) as registry:
         for site in registry.sites():
-            last = _moment(site.last_run) if site.last_run else "never run"
+            last = _utc(site.last_run) if site.last_run else "never run"
             status = f"{site.last_status}" + (f" ({site.last_error})" if site.last_error else "") if site.last_status else ""
-            click.echo(f"{site.url}\t{site.file}\tlast: {last} {status}\tdue: {_moment(site.due_at)}")
+            click.echo(f"{site.url}\t{site.file}\tlast: {last} {status}\tdue: {_utc(site.due_at)}")
 
 
-def _moment(when: float) -> str:
+def _utc(when: float) -> str:
     import datetime
 
     return datetime.datetime.fromtimestamp(when, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
