@@ -22,8 +22,9 @@ def scrape(conn, url: str, via: str = "auto", fetcher: Fetcher | None = None, pa
     fetcher = fetcher or Fetcher(url)
     if via == "wayback":
         return from_wayback(conn, url, fetcher, wayback or {}, progress)
-    if resumable and resume_point(conn, url):
-        return resumed(conn, url, fetcher, pages, progress)
+    saved = resume_point(conn, url) if resumable else None
+    if saved:
+        return resumed(conn, url, saved, fetcher, pages, progress)
     site = live_site(conn, fetcher, url, pages=pages, state={"resumable": "1"} if resumable else None)
     site.discovery = discover(fetcher, url)
     root = site.discovery.announced_root()
@@ -38,10 +39,10 @@ def scrape(conn, url: str, via: str = "auto", fetcher: Fetcher | None = None, pa
 def from_wayback(conn, url: str, fetcher: Fetcher, options: dict, progress=None) -> RunReport:
     """Archive a dead blog from its Wayback Machine captures; `options` are wayback_url,
     wayback_from, wayback_to, wayback_captures (strings), `fetcher` the run's limits."""
-    from ..sources.cdx import archive_fetcher
+    from ..sources.cdx import DEFAULT_BASE, archive_fetcher
     from ..sources.live import Discovery
 
-    base = (options.get("wayback_url") or "https://web.archive.org").rstrip("/")
+    base = (options.get("wayback_url") or DEFAULT_BASE).rstrip("/")
     site = live_site(conn, archive_fetcher(base, fetcher), url, pages=True)
     site.state = {key: value for key, value in options.items() if value}
     site.discovery = Discovery(url=url, title=None)
@@ -57,13 +58,12 @@ def resume_point(conn, url: str) -> str | None:
     return runs.sync_state(conn, site_id).get(RESUME) or None if site_id is not None else None
 
 
-def resumed(conn, url: str, fetcher: Fetcher, pages: bool, progress=None) -> RunReport:
-    """The first scrape going on from the point an earlier step saved, without discovering the
-    site again (the point holds its REST root)."""
+def resumed(conn, url: str, saved: str, fetcher: Fetcher, pages: bool, progress=None) -> RunReport:
+    """The first scrape going on from the point an earlier step saved (`saved`), without
+    discovering the site again (the point holds its REST root)."""
     from ..sources.live import Discovery
     from ..sources.rest_resume import RESUME
 
-    saved = resume_point(conn, url)
     site = live_site(conn, fetcher, url, state={"resumable": "1", RESUME: saved}, pages=pages)
     site.discovery = Discovery(url=url, rest_root=json.loads(saved)["state"]["rest_root"])
     return apply(conn, site, web_source("rest"), progress)
