@@ -33,8 +33,8 @@ def sync_site(conn, site_id: int, url: str, fetcher: Fetcher, full: bool = False
     run_id = runs.start_sync_run(conn, site_id)
     site = live_site(conn, fetcher, url, state=runs.sync_state(conn, site_id), full=full, site_id=site_id)
     if site.state.get("via") == "wayback":  # a dead blog: read from its archive, not its address
-        from ..sources.cdx import archive_fetcher
-        site.fetcher = fetcher = archive_fetcher(site.state.get("wayback_url") or "https://web.archive.org", fetcher)
+        from ..sources.cdx import DEFAULT_BASE, archive_fetcher
+        site.fetcher = fetcher = archive_fetcher(site.state.get("wayback_url") or DEFAULT_BASE, fetcher)
     fetcher.robots_memo = json.loads(site.state.get("robots") or "{}")  # robots.txt revalidated, not re-read
     report = RunReport(url=url)
     try:

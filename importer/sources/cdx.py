@@ -12,6 +12,7 @@ from ..web import Fetcher
 from ..web.fetcher import MAX_REDIRECTS, REDIRECTS, Response, retry_after
 from .captured import Seen
 
+DEFAULT_BASE = "https://web.archive.org"
 CDX_SPACING = 3.0  # seconds between CDX calls: no more than about 20 a minute
 CAPTURE_SPACING = 0.125  # seconds between capture reads: no more than about 8 a second
 BUSY_WAIT = 60.0  # seconds to wait on a 429 that names no Retry-After

@@ -11,8 +11,7 @@ from ..media.collect import UPLOADS
 from ..model import Capture, Site, SyncState
 from .captured import Seen, is_post_page, is_site_feed, read_captures, rest_item, url_key
 from . import cdx
-
-DEFAULT_BASE = "https://web.archive.org"
+from .cdx import DEFAULT_BASE
 
 
 def collect(site):
