@@ -12,12 +12,6 @@ def record_capture(conn, site_id: int, run_id: int, source: str, capture) -> Non
                                   capture.archive, run_id))
 
 
-def newest_capture(conn, site_id: int) -> str | None:
-    """The time of the newest capture the archive holds of the site (a sync asks for later ones)."""
-    row = conn.execute("SELECT max(captured_at) FROM captures WHERE site_id = ?", (site_id,)).fetchone()
-    return row[0] if row else None
-
-
 # Sources whose evidence is a capture of the blog at a known moment (its `seen`).
 CAPTURE_SOURCES = ("wayback", "warc")
 
