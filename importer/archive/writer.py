@@ -306,8 +306,9 @@ class Writer:
         self.ids.adopt_post_ids(keyed)
         if self.source != "wxr":
             self._drop_unchanged_text("posts", keyed, ("title", "excerpt"))
-        older = [] if self.load.fresh else self._older_posts(keyed)
-        captured = shown_before(self.ids, sorted({p.wp_id for p in keyed})) if self.source in CAPTURE_SOURCES else None
+        wp_ids = sorted({p.wp_id for p in keyed})
+        older = [] if self.load.fresh else self._older_posts(keyed, wp_ids)
+        captured = shown_before(self.ids, wp_ids) if self.source in CAPTURE_SOURCES else None
         rows = [self._post_row(p) + (self.site_id, p.parent_wp_id) for p in keyed]
         changed, added, new_ids = self.load.write("posts", POST_UPSERT, rows)
         if older:
@@ -316,7 +317,6 @@ class Writer:
                  "excerpt": p.excerpt, "status": p.status, "modified_gmt": p.modified_gmt, "seen": self.seen}
                 for p in older])
         self.counts.add("posts", added=added, updated=changed - added, unchanged=len(rows) - changed)
-        wp_ids = sorted({p.wp_id for p in keyed})
         found = dict(zip((p.wp_id for p in keyed), new_ids)) if new_ids else self.ids.row_ids("posts", wp_ids)
         self.load.touch("posts", self.site_id, wp_ids, self.seen)
         for post in keyed:
@@ -326,11 +326,11 @@ class Writer:
             date_by_capture(self.conn, captured, ids.older, self.seen)
         return ids
 
-    def _older_posts(self, posts: list[Post]) -> list[Post]:
-        """The posts whose archived row comes from later evidence than this record."""
+    def _older_posts(self, posts: list[Post], wp_ids: list[int]) -> list[Post]:
+        """The posts (their sorted `wp_ids`) whose archived row comes from later evidence than this record."""
         stored = dict(self.ids.select_in(
             "SELECT wp_id, coalesce(modified_gmt, last_seen, '') || '|' || coalesce(last_seen, '') FROM posts "
-            "WHERE site_id = ? AND wp_id IN ({})", sorted({p.wp_id for p in posts})))
+            "WHERE site_id = ? AND wp_id IN ({})", wp_ids))
         return [p for p in posts if p.wp_id in stored
                 and stored[p.wp_id] > f"{p.modified_gmt or self.seen}|{self.seen}"]
 
