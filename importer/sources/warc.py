@@ -54,6 +54,9 @@ def _take(record, bodies, captured, by_digest):
     url = record.rec_headers.get_header("WARC-Target-URI")
     moment = re.sub(r"\D", "", record.rec_headers.get_header("WARC-Date") or "")[:14]
     digest = record.rec_headers.get_header("WARC-Payload-Digest")
+    status = int(record.http_headers.get_statuscode() or 0)
+    if status != 200 or not url or not moment:
+        return
     if record.rec_type == "revisit":
         earlier = by_digest.get(digest)
         if earlier is None:
@@ -64,9 +67,6 @@ def _take(record, bodies, captured, by_digest):
         if not headers.get("content-type", "text/html").lower().startswith(TEXT):
             return
         content = record.content_stream().read()
-    status = int(record.http_headers.get_statuscode() or 0)
-    if status != 200 or not url or not moment:
-        return
     response = Response(url, status, headers, content)
     if digest:
         by_digest[digest] = response
