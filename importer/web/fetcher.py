@@ -21,6 +21,7 @@ from .. import __version__
 from ..errors import BudgetExhausted, FetchError
 from . import robots as robots_txt
 from .addresses import first_not_public
+from .hostnames import DEFAULT_PORTS
 from .sockets import Deadline, Guard, GuardedAdapter, NotPublic
 
 USER_AGENT = (f"wparchive/{__version__} (+https://github.com/wparchive/wparchive; archives blogs for "
@@ -30,7 +31,6 @@ MAX_REDIRECTS = 5
 REDIRECTS = (301, 302, 303, 307, 308)
 DEADLINE = 60.0
 WAIT_BUDGET = 300.0
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass
