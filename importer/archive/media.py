@@ -100,12 +100,16 @@ def record_uses(conn, site_id: int, uses) -> int:
     """Each use's URL (pending when new) and the use itself, once; how many URLs were new."""
     before = conn.execute("SELECT count(*) FROM media_urls WHERE site_id = ?", (site_id,)).fetchone()[0]
     for use in uses:
-        conn.execute("INSERT OR IGNORE INTO media_urls (site_id, url) VALUES (?, ?)", (site_id, use.url))
-        url_id = conn.execute("SELECT id FROM media_urls WHERE site_id = ? AND url = ?",
-                              (site_id, use.url)).fetchone()[0]
+        url_id, _ = url_row(conn, site_id, use.url)
         conn.execute("INSERT OR IGNORE INTO media_uses (url_id, post_id, comment_id, kind) VALUES (?, ?, ?, ?)",
                      (url_id, use.post_id, use.comment_id, use.kind))
     return conn.execute("SELECT count(*) FROM media_urls WHERE site_id = ?", (site_id,)).fetchone()[0] - before
+
+
+def url_row(conn, site_id: int, url: str) -> tuple[int, int | None]:
+    """(id, file_id) of the site's media_urls row for `url`, added (pending) when new."""
+    conn.execute("INSERT OR IGNORE INTO media_urls (site_id, url) VALUES (?, ?)", (site_id, url))
+    return conn.execute("SELECT id, file_id FROM media_urls WHERE site_id = ? AND url = ?", (site_id, url)).fetchone()
 
 
 def wanted(conn, site_id: int, refresh: bool = False, now: str | None = None) -> list[Wanted]:

@@ -285,7 +285,7 @@ def _from_web(fetchers: Fetchers, options: MediaOptions, shown, download=downloa
             return
         wrong = stored and contradiction(stored.mime_type, item.url, got.content_type)
         if wrong:  # an error page served for the file: not the file
-            _drop_unrecorded(conn, folder, stored)
+            drop_unrecorded(conn, folder, stored)
             _failed(conn, db_path, item, report, wrong, got.status)
             return
         with store.transaction(conn, db_path):
@@ -300,7 +300,7 @@ def _from_web(fetchers: Fetchers, options: MediaOptions, shown, download=downloa
     return fetch
 
 
-def _drop_unrecorded(conn, folder, stored):
+def drop_unrecorded(conn, folder, stored):
     """Remove bytes just stored that no media_files row holds (another URL may hold the same)."""
     if not store.file_recorded(conn, stored.sha256):
         (folder.base / stored.path).unlink(missing_ok=True)

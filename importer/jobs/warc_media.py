@@ -8,6 +8,7 @@ from ..archive import media as store
 from ..archive.media_folder import MediaFolder, contradiction
 from ..inputs import Input
 from ..sources.warc import media_responses
+from .media import drop_unrecorded
 
 
 def store_media(conn, db_path, item: Input, site_id: int) -> dict:
@@ -22,9 +23,7 @@ def store_media(conn, db_path, item: Input, site_id: int) -> dict:
             continue
         by_digest[digest] = stored
         with store.transaction(conn, db_path):
-            conn.execute("INSERT OR IGNORE INTO media_urls (site_id, url) VALUES (?, ?)", (site_id, url))
-            url_id, held = conn.execute("SELECT id, file_id FROM media_urls WHERE site_id = ? AND url = ?",
-                                        (site_id, url)).fetchone()
+            url_id, held = store.url_row(conn, site_id, url)
             if held is None:
                 store.record_fetched(conn, url_id, stored)
         counts["added" if held is None else "unchanged"] += 1
@@ -38,7 +37,6 @@ def _received(conn, folder: MediaFolder, url: str, kind: str, body):
         shutil.copyfileobj(body, incoming, 1 << 20)
         stored = incoming.keep()
     if contradiction(stored.mime_type, url, kind or None):
-        if not store.file_recorded(conn, stored.sha256):
-            (folder.base / stored.path).unlink(missing_ok=True)
+        drop_unrecorded(conn, folder, stored)
         return None
     return stored
