@@ -34,6 +34,15 @@ def test_archived_image_and_srcset_point_at_the_archive_and_the_rest_is_dropped(
     assert "photo-300x200" not in html
 
 
+def test_a_srcset_candidate_whose_url_holds_commas_is_matched_whole():
+    """i0.wp.com's resized copies (`?resize=300,200`): the media run collects the whole URL, so
+    the page must look the whole URL up too, not its pieces at each comma."""
+    resized = "https://i0.wp.com/fixture.example/wp-content/uploads/2020/01/photo.png?resize=300,200"
+    html = sanitised(f'<img src="{UPLOADS}/photo.png" srcset="{resized} 300w, {UPLOADS}/photo.png 640w" alt="p">',
+                     media={resized: route("resized"), f"{UPLOADS}/photo.png": route("photo")}.get)
+    assert f'srcset="{route("resized")} 300w, {route("photo")} 640w"' in html
+
+
 def test_file_not_archived_shows_alt_text_and_original_url_as_a_link():
     html = sanitised(POST)
     assert "[Gone picture]" in html and "[A photo]" in html

@@ -123,20 +123,26 @@ def _media_kind(element) -> str:
     return parent.tag if parent is not None and parent.tag in ("audio", "video") else "img"
 
 
-_CANDIDATE = re.compile(r"\s*([^\s,][^\s]*)(?:\s+[^,]*)?(?:,|$)")
+_CANDIDATE = re.compile(r"\s*([^\s,][^\s]*)(?:\s+([^,]*))?(?:,|$)")
 
 
-def srcset_urls(srcset: str | None) -> list[str]:
-    """Every candidate URL of a srcset (`a.jpg 300w, b.jpg 2x`); a URL may itself hold commas
-    (i0.wp.com's `?resize=300,200`), so a candidate ends at whitespace, not at the first comma."""
+def srcset_candidates(srcset: str | None) -> list[tuple[str, str]]:
+    """(url, descriptor) for each candidate of a srcset (`a.jpg 300w, b.jpg 2x`); a URL may itself
+    hold commas (i0.wp.com's `?resize=300,200`), so a candidate ends at whitespace, not at the
+    first comma (as the HTML standard parses it)."""
     if not srcset:
         return []
-    urls = []
+    candidates = []
     for match in _CANDIDATE.finditer(srcset.strip()):
         url = match.group(1).rstrip(",")
         if url:
-            urls.append(url)
-    return urls
+            candidates.append((url, (match.group(2) or "").strip()))
+    return candidates
+
+
+def srcset_urls(srcset: str | None) -> list[str]:
+    """Every candidate URL of a srcset."""
+    return [url for url, _ in srcset_candidates(srcset)]
 
 
 def is_uploaded_file(href: str) -> bool:

@@ -14,6 +14,8 @@ import lxml.etree
 import lxml.html
 import nh3
 
+from ..media.collect import srcset_candidates
+
 Lookup = Callable[[str], Optional[str]]
 
 MEDIA_TAGS = {"img", "picture", "source", "audio", "video"}
@@ -35,16 +37,6 @@ def no_media(url: str) -> None:
     return None
 
 
-def srcset_urls(srcset: str) -> list[tuple[str, str]]:
-    """(url, descriptor) for each candidate of a srcset."""
-    candidates = []
-    for part in srcset.split(","):
-        url, _, descriptor = part.strip().partition(" ")
-        if url:
-            candidates.append((url, descriptor.strip()))
-    return candidates
-
-
 def references(html: str) -> set[str]:
     """Every URL the media elements of html would load, and the hrefs (which may be files): what
     a caller looks up in one query before calling sanitised."""
@@ -53,7 +45,7 @@ def references(html: str) -> set[str]:
         for name in ("src", "poster", "href"):
             if element.get(name):
                 found.add(element.get(name).strip())
-        found.update(url for url, _ in srcset_urls(element.get("srcset") or ""))
+        found.update(url for url, _ in srcset_candidates(element.get("srcset") or ""))
     return found
 
 
@@ -71,7 +63,7 @@ def sanitised(html: str, media: Lookup = no_media) -> str:
 
     def only_routes(tag: str, attribute: str, value: str) -> Optional[str]:
         if attribute in SOURCE_ATTRIBUTES and tag in MEDIA_TAGS:
-            urls = [url for url, _ in srcset_urls(value)] if attribute == "srcset" else [value]
+            urls = [url for url, _ in srcset_candidates(value)] if attribute == "srcset" else [value]
             return value if urls and all(url in routes for url in urls) else None
         return value
 
@@ -115,7 +107,7 @@ def _picture_sources(root, archived: Lookup) -> dict:
     for source in [source for source in root.iter("source") if getattr(_owner(source), "tag", None) == "picture"]:
         picture = _owner(source)
         if _source(source, archived):
-            fallbacks.setdefault(picture, source.get("src") or srcset_urls(source.get("srcset"))[0][0])
+            fallbacks.setdefault(picture, source.get("src") or srcset_candidates(source.get("srcset"))[0][0])
         else:
             source.drop_tag()  # libxml2 does not know <source> is empty: keep what it swallowed
     return fallbacks
@@ -123,14 +115,14 @@ def _picture_sources(root, archived: Lookup) -> dict:
 
 def _candidates(element, archived: Lookup) -> list[tuple[str, str]]:
     return [(route, descriptor) for route, descriptor in
-            ((archived(url), descriptor) for url, descriptor in srcset_urls(element.get("srcset") or "")) if route]
+            ((archived(url), descriptor) for url, descriptor in srcset_candidates(element.get("srcset") or "")) if route]
 
 
 def _image(img, archived: Lookup, fallback: str | None = None) -> None:
     """An <img> at its archived file, else an archived srcset candidate, else `fallback` (its
     <picture>'s archived source); with none of them, its alt text and original URL."""
     original = (img.get("src") or "").strip()
-    first = next(iter(srcset_urls(img.get("srcset") or "")), ("", ""))[0]
+    first = next(iter(srcset_candidates(img.get("srcset") or "")), ("", ""))[0]
     src = archived(original) if original else None
     candidates = _candidates(img, archived)
     if candidates:
